@@ -1,0 +1,1 @@
+/* placeholder until the module lands */ extern int hpcnet_placeholder_agent_placeholder_c;

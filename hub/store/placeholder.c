@@ -1,0 +1,1 @@
+/* placeholder until the module lands */ extern int hpcnet_placeholder_hub_store_placeholder_c;
