@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The agent-facing half of /api/v1/centers: join, heartbeat, the orders
+ * long-poll and state reports. Agents dial out to the hub, so everything a
+ * center learns arrives as an answer to one of these calls. Reports are
+ * idempotent: an agent that re-sends after a lost answer or a restart
+ * changes nothing the second time.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/log.h"
+#include "hpcnet/error.h"
+#include "hpcnet/job.h"
+#include "hub/handlers.h"
+#include "hub/http.h"
+#include "hub/store/store.h"
+#include "hub/validate.h"
+#include "hub/view.h"
+
+#define MAX_WAIT_S 60
+#define MAX_REPORTS 1000
+
+static const struct hpcnet_field join_fields[] = {
+	{ .name = "join_token", .type = HPCNET_F_STRING, .required = 1, .min = 1, .max = 256 },
+	{ .name = "adapter", .type = HPCNET_F_STRING, .required = 1, .min = 1, .max = 64 },
+	{ .name = "version", .type = HPCNET_F_STRING, .max = 64 },
+	{ .name = "name", .type = HPCNET_F_STRING, .max = 64 },
+	{ 0 },
+};
+
+int hpcnet_h_agents_join(struct hpcnet_req *r)
+{
+	char jhash[HPCNET_SHA256_HEX_LEN], ahash[HPCNET_SHA256_HEX_LEN], secret[64];
+	json_t *body = NULL, *errors, *center = NULL;
+	const char *tok, *name, *version;
+	int rc;
+
+	if (hpcnet_req_json(r, &body) < 0)
+		return 0;
+	errors = hpcnet_validate(body, join_fields);
+	if (errors) {
+		hpcnet_reply_invalid(r, errors);
+		goto out;
+	}
+	tok = json_string_value(json_object_get(body, "join_token"));
+	name = json_string_value(json_object_get(body, "name"));
+	version = json_string_value(json_object_get(body, "version"));
+	hpcnet_crypto_sha256_hex(tok, strlen(tok), jhash);
+	hpcnet_crypto_token("hpca_", secret, sizeof(secret));
+	hpcnet_crypto_sha256_hex(secret, strlen(secret), ahash);
+	rc = hpcnet_db_begin(hpcnet_req_db(r));
+	if (rc == 0)
+		rc = hpcnet_store_center_join(r->db, jhash, ahash,
+					      json_string_value(json_object_get(body, "adapter")),
+					      version ? version : "", hpcnet_now_ms(), &center);
+	if (rc == 1 && name && *name &&
+	    strcmp(name, json_string_value(json_object_get(center, "name"))) != 0) {
+		hpcnet_db_rollback(r->db);
+		hpcnet_reply_problem(r, 409, "this join token is for center '%s', not '%s'",
+				     json_string_value(json_object_get(center, "name")), name);
+		goto out;
+	}
+	if (rc == 1)
+		rc = hpcnet_db_commit(r->db);
+	if (rc == 0) {
+		hpcnet_reply_problem(r, 401, "unknown, used or expired join token: ask the hub admin for"
+					     " a new one (hpcnet centers join-token NAME)");
+		goto out;
+	}
+	if (rc < 0) {
+		hpcnet_reply_error(r, rc);
+		goto out;
+	}
+	hpcnet_info("center %s joined (adapter %s)", json_string_value(json_object_get(center, "name")),
+		    json_string_value(json_object_get(body, "adapter")));
+	hpcnet_reply_json(r, 200, json_pack("{s:O, s:O, s:s}", "center_id", json_object_get(center, "id"),
+					    "center_name", json_object_get(center, "name"),
+					    "agent_token", secret));
+out:
+	json_decref(center);
+	json_decref(body);
+	return 0;
+}
+
+/* The {id} in the path must be the caller's own center. */
+static int own_center(struct hpcnet_req *r)
+{
+	if (strcmp(r->params[0], r->center_id) == 0)
+		return 0;
+	hpcnet_reply_problem(r, 403, "this agent credential belongs to another center");
+	return HPCNET_EPERM;
+}
+
+static const struct hpcnet_field hb_fields[] = {
+	{ .name = "resources", .type = HPCNET_F_OBJECT, .required = 1 },
+	{ .name = "caps", .type = HPCNET_F_ARRAY },
+	{ 0 },
+};
+
+static const struct hpcnet_field res_fields[] = {
+	{ .name = "total_cores", .type = HPCNET_F_INT, .required = 1, .min = 0, .max = INT64_MAX },
+	{ .name = "free_cores", .type = HPCNET_F_INT, .min = 0, .max = INT64_MAX },
+	{ .name = "total_memory_bytes", .type = HPCNET_F_INT, .min = 0, .max = INT64_MAX },
+	{ .name = "free_memory_bytes", .type = HPCNET_F_INT, .min = 0, .max = INT64_MAX },
+	{ .name = "total_gpus", .type = HPCNET_F_INT, .min = 0, .max = INT64_MAX },
+	{ .name = "free_gpus", .type = HPCNET_F_INT, .min = 0, .max = INT64_MAX },
+	{ .name = "queue_length", .type = HPCNET_F_INT, .min = 0, .max = INT64_MAX },
+	{ .name = "running", .type = HPCNET_F_INT, .min = 0, .max = INT64_MAX },
+	{ 0 },
+};
+
+int hpcnet_h_agents_heartbeat(struct hpcnet_req *r)
+{
+	json_t *body = NULL, *errors, *res, *row = NULL;
+	char *caps;
+	int rc;
+
+	if (own_center(r) < 0 || hpcnet_req_json(r, &body) < 0)
+		return 0;
+	errors = hpcnet_validate(body, hb_fields);
+	res = json_object_get(body, "resources");
+	if (!errors && json_is_object(res))
+		errors = hpcnet_validate(res, res_fields);
+	if (errors) {
+		hpcnet_reply_invalid(r, errors);
+		goto out;
+	}
+	caps = json_dumps(json_object_get(body, "caps") ? json_object_get(body, "caps") : json_array(),
+			  JSON_COMPACT);
+	rc = hpcnet_store_center_heartbeat(hpcnet_req_db(r), r->center_id, res, caps, hpcnet_now_ms());
+	free(caps);
+	if (rc == 0)
+		rc = hpcnet_store_center_get(r->db, r->center_id, &row);
+	if (rc < 0) {
+		hpcnet_reply_error(r, rc);
+		goto out;
+	}
+	hpcnet_notify_bump(&r->hub->notify); /* capacity changed: wake the scheduler */
+	hpcnet_reply_json(r, 200, json_pack("{s:O, s:I}", "status", json_object_get(row, "status"),
+					    "ttl_seconds", (json_int_t)(r->hub->center_ttl_ms / 1000)));
+out:
+	json_decref(row);
+	json_decref(body);
+	return 0;
+}
+
+/* Orders rows -> wire orders (env/files parsed back into JSON). */
+static json_t *orders_view(json_t *rows)
+{
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		const char *env = json_string_value(json_object_get(row, "env"));
+		const char *files = json_string_value(json_object_get(row, "files"));
+		json_t *e = env ? json_loads(env, 0, NULL) : NULL;
+		json_t *f = files ? json_loads(files, 0, NULL) : NULL;
+
+		json_object_set_new(row, "env", e ? e : json_object());
+		json_object_set_new(row, "files", f ? f : json_array());
+	}
+	return rows;
+}
+
+int hpcnet_h_agents_orders(struct hpcnet_req *r)
+{
+	json_t *orders = NULL, *cancels = NULL, *ids;
+	int64_t wait_s, deadline;
+	uint64_t gen;
+	size_t i;
+	int rc;
+
+	if (own_center(r) < 0 || hpcnet_req_query_int(r, "wait", 0, MAX_WAIT_S, 0, &wait_s) < 0)
+		return 0;
+	deadline = hpcnet_mono_ms() + wait_s * 1000;
+	for (;;) {
+		gen = hpcnet_notify_gen(&r->hub->notify);
+		rc = hpcnet_store_job_orders(hpcnet_req_db(r), r->center_id, 100, &orders);
+		if (rc == 0)
+			rc = hpcnet_store_job_cancels(r->db, r->center_id, &cancels);
+		if (rc < 0)
+			goto fail;
+		if (json_array_size(orders) || json_array_size(cancels) ||
+		    hpcnet_mono_ms() >= deadline || r->hub->stopping)
+			break;
+		json_decref(orders);
+		json_decref(cancels);
+		orders = cancels = NULL;
+		/* Never sit on a pooled connection while waiting. */
+		hpcnet_req_db_release(r);
+		hpcnet_notify_wait(&r->hub->notify, gen, deadline);
+	}
+	ids = json_array();
+	for (i = 0; i < json_array_size(cancels); i++)
+		json_array_append(ids, json_object_get(json_array_get(cancels, i), "id"));
+	json_decref(cancels);
+	return hpcnet_reply_json(r, 200, json_pack("{s:o, s:o}", "items", orders_view(orders),
+						   "cancel", ids));
+fail:
+	json_decref(orders);
+	json_decref(cancels);
+	return hpcnet_reply_error(r, rc);
+}
+
+static const struct hpcnet_field report_fields[] = {
+	{ .name = "job_id", .type = HPCNET_F_STRING, .required = 1, .min = 1, .max = 64 },
+	{ .name = "state", .type = HPCNET_F_STRING, .required = 1, .min = 1, .max = 32 },
+	{ .name = "exit_code", .type = HPCNET_F_INT, .min = -1, .max = 255 },
+	{ .name = "signal", .type = HPCNET_F_INT, .min = 0, .max = 128 },
+	{ .name = "started_at", .type = HPCNET_F_STRING, .max = 64 },
+	{ .name = "ended_at", .type = HPCNET_F_STRING, .max = 64 },
+	{ .name = "reason", .type = HPCNET_F_STRING, .max = 1024 },
+	{ .name = "usage", .type = HPCNET_F_OBJECT },
+	{ 0 },
+};
+
+/* Validates one report into rep; NULL when fine, else the errors. */
+static json_t *parse_report(json_t *item, struct hpcnet_job_report *rep)
+{
+	json_t *errors = json_is_object(item) ? hpcnet_validate(item, report_fields) : NULL;
+	json_t *usage, *v;
+	const char *t;
+	int st;
+
+	if (!json_is_object(item)) {
+		hpcnet_validate_add(&errors, "items", "must hold objects");
+		return errors;
+	}
+	if (errors)
+		return errors;
+	memset(rep, 0, sizeof(*rep));
+	rep->job_id = json_string_value(json_object_get(item, "job_id"));
+	rep->state = json_string_value(json_object_get(item, "state"));
+	rep->reason = json_string_value(json_object_get(item, "reason"));
+	st = hpcnet_job_state_parse(rep->state);
+	if (st < HPCNET_JOB_PENDING)
+		hpcnet_validate_add(&errors, "state", "'%s' is not a state a center can report",
+				    rep->state);
+	if ((t = json_string_value(json_object_get(item, "started_at"))) &&
+	    hpcnet_time_parse(t, &rep->started_at) < 0)
+		hpcnet_validate_add(&errors, "started_at", "must be an RFC 3339 time");
+	if ((t = json_string_value(json_object_get(item, "ended_at"))) &&
+	    hpcnet_time_parse(t, &rep->ended_at) < 0)
+		hpcnet_validate_add(&errors, "ended_at", "must be an RFC 3339 time");
+	if ((v = json_object_get(item, "exit_code")) && json_is_integer(v)) {
+		rep->has_exit = 1;
+		rep->exit_code = (int)json_integer_value(v);
+		rep->signal = (int)json_integer_value(json_object_get(item, "signal"));
+	}
+	usage = json_object_get(item, "usage");
+	rep->cpu_seconds = -1;
+	rep->max_rss_bytes = -1;
+	if ((v = json_object_get(usage, "cpu_seconds")) && json_is_number(v) &&
+	    json_number_value(v) >= 0 && isfinite(json_number_value(v)))
+		rep->cpu_seconds = json_number_value(v);
+	if ((v = json_object_get(usage, "max_rss_bytes")) && json_is_integer(v) &&
+	    json_integer_value(v) >= 0)
+		rep->max_rss_bytes = json_integer_value(v);
+	return errors;
+}
+
+/* Applies one report inside the caller's transaction: "applied" or "ignored". */
+static int apply_report(struct hpcnet_req *r, const struct hpcnet_job_report *rep,
+			const char **result, json_t **state)
+{
+	json_t *job = NULL;
+	int rc = hpcnet_store_job_get(r->db, rep->job_id, &job);
+	const char *cur, *center;
+
+	*result = "ignored";
+	if (rc == HPCNET_ENOTFOUND) {
+		*state = json_null();
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	cur = json_string_value(json_object_get(job, "state"));
+	center = json_string_value(json_object_get(job, "center_id"));
+	*state = json_string(cur);
+	if (!center || strcmp(center, r->center_id) != 0)
+		goto out; /* not this center's job (e.g. re-placed): tell it, change nothing */
+	if (hpcnet_job_transition_ok(hpcnet_job_state_parse(cur), hpcnet_job_state_parse(rep->state))) {
+		rc = hpcnet_store_job_apply_report(r->db, rep, hpcnet_now_ms());
+		if (rc < 0)
+			goto out;
+		*result = "applied";
+		json_decref(*state);
+		*state = json_string(rep->state);
+	}
+out:
+	json_decref(job);
+	return rc < 0 ? rc : 0;
+}
+
+int hpcnet_h_agents_reports(struct hpcnet_req *r)
+{
+	json_t *body = NULL, *items, *item, *errors = NULL, *results = json_array();
+	struct hpcnet_job_report *reps = NULL;
+	size_t i, n;
+	int rc;
+
+	if (own_center(r) < 0 || hpcnet_req_json(r, &body) < 0)
+		goto out;
+	items = json_object_get(body, "items");
+	if (!json_is_array(items) || json_object_size(body) != 1) {
+		hpcnet_validate_add(&errors, "items", "must be the only field, an array of reports");
+		hpcnet_reply_invalid(r, errors);
+		goto out;
+	}
+	n = json_array_size(items);
+	if (n > MAX_REPORTS) {
+		hpcnet_reply_problem(r, 413, "at most %d reports per call", MAX_REPORTS);
+		goto out;
+	}
+	/* Validate everything first: a bad batch changes nothing. */
+	reps = hpcnet_xcalloc(n ? n : 1, sizeof(*reps));
+	json_array_foreach(items, i, item) {
+		errors = parse_report(item, &reps[i]);
+		if (errors) {
+			hpcnet_reply_invalid(r, errors);
+			goto out;
+		}
+	}
+	rc = hpcnet_db_begin(hpcnet_req_db(r));
+	for (i = 0; rc == 0 && i < n; i++) {
+		const char *result;
+		json_t *state = NULL;
+
+		rc = apply_report(r, &reps[i], &result, &state);
+		if (rc == 0)
+			json_array_append_new(results, json_pack("{s:s, s:s, s:o}", "job_id",
+								 reps[i].job_id, "result", result,
+								 "state", state));
+		else
+			json_decref(state);
+	}
+	if (rc == 0)
+		rc = hpcnet_db_commit(r->db);
+	if (rc < 0) {
+		hpcnet_reply_error(r, rc);
+		goto out;
+	}
+	hpcnet_notify_bump(&r->hub->notify); /* followers and the scheduler */
+	hpcnet_reply_json(r, 200, json_pack("{s:O}", "results", results));
+out:
+	free(reps);
+	json_decref(results);
+	json_decref(body);
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Route handlers, one file per resource; listed in routes.c. */
+#ifndef HPCNET_HUB_HANDLERS_H
+#define HPCNET_HUB_HANDLERS_H
+
+struct hpcnet_req;
+struct hpcnet_hub;
+
+/* health.c */
+int hpcnet_h_health(struct hpcnet_req *r);
+int hpcnet_h_openapi(struct hpcnet_req *r);
+/* tokens.c */
+int hpcnet_h_tokens_create(struct hpcnet_req *r);
+int hpcnet_h_tokens_list(struct hpcnet_req *r);
+int hpcnet_h_tokens_revoke(struct hpcnet_req *r);
+/* users.c */
+int hpcnet_h_users_me(struct hpcnet_req *r);
+int hpcnet_h_users_list(struct hpcnet_req *r);
+int hpcnet_h_users_create(struct hpcnet_req *r);
+/* Creates the first admin on an empty database (HPCNET_ADMIN_PASSWORD or a
+ * generated password printed once). 0 or <0. */
+int hpcnet_users_bootstrap(struct hpcnet_hub *hub);
+/* centers.c */
+int hpcnet_h_centers_list(struct hpcnet_req *r);
+int hpcnet_h_centers_get(struct hpcnet_req *r);
+int hpcnet_h_centers_create(struct hpcnet_req *r);
+int hpcnet_h_centers_join_token(struct hpcnet_req *r);
+/* agents.c: the agent-facing endpoints */
+int hpcnet_h_agents_join(struct hpcnet_req *r);
+int hpcnet_h_agents_heartbeat(struct hpcnet_req *r);
+int hpcnet_h_agents_orders(struct hpcnet_req *r);
+int hpcnet_h_agents_reports(struct hpcnet_req *r);
+/* jobs.c */
+int hpcnet_h_jobs_submit(struct hpcnet_req *r);
+int hpcnet_h_jobs_list(struct hpcnet_req *r);
+int hpcnet_h_jobs_get(struct hpcnet_req *r);
+int hpcnet_h_jobs_cancel(struct hpcnet_req *r);
+/* output.c */
+int hpcnet_h_output_get(struct hpcnet_req *r);
+int hpcnet_h_output_put(struct hpcnet_req *r);
+
+#endif

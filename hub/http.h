@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The hub's HTTP layer: the server state, one request's context, the route
+ * table and the reply helpers every resource file uses.
+ *
+ * libmicrohttpd runs a thread per connection: long-polls (agents' orders,
+ * `logs --follow`) simply block their own thread on a condition variable,
+ * and keep-alive connections cost one idle thread each.
+ */
+#ifndef HPCNET_HUB_HTTP_H
+#define HPCNET_HUB_HTTP_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/id.h"
+#include "common/xalloc.h"
+#include "hub/notify.h"
+
+struct MHD_Daemon;
+struct MHD_Connection;
+struct hpcnet_store;
+struct hpcnet_db;
+
+struct hpcnet_hub {
+	struct hpcnet_store *store;
+	struct MHD_Daemon *mhd;
+	struct hpcnet_notify notify;
+	int64_t center_ttl_ms;   /* no heartbeat for this long -> offline */
+	size_t max_body;         /* request bodies above this get 413 */
+	int64_t sched_interval_ms;
+	volatile int stopping;
+	pthread_t sched_thread;
+};
+
+enum hpcnet_auth_kind {
+	HPCNET_AUTH_PUBLIC,
+	HPCNET_AUTH_USER,  /* any signed-in user */
+	HPCNET_AUTH_ADMIN,
+	HPCNET_AUTH_AGENT, /* a center's agent credential */
+};
+
+#define HPCNET_MAX_PARAMS 2
+#define HPCNET_MAX_HEADERS 4
+
+struct hpcnet_req {
+	struct hpcnet_hub *hub;
+	struct MHD_Connection *conn;
+	const char *method;
+	char *path;
+	char *params[HPCNET_MAX_PARAMS]; /* {id} values from the route pattern */
+	struct hpcnet_buf body;
+	int too_big;
+	int dispatched;
+	struct hpcnet_db *db; /* borrowed lazily, returned at completion */
+
+	/* who is calling (filled by auth) */
+	char user_id[HPCNET_ID_LEN];
+	char user_name[128];
+	int is_admin;
+	char center_id[HPCNET_ID_LEN];
+
+	/* the reply */
+	int status;
+	json_t *json;
+	struct hpcnet_buf raw;
+	const char *ctype;
+	char *headers[HPCNET_MAX_HEADERS][2];
+	int nheaders;
+};
+
+struct hpcnet_route {
+	const char *method;
+	const char *pattern; /* "/api/v1/jobs/{id}/cancel" */
+	enum hpcnet_auth_kind auth;
+	int (*handler)(struct hpcnet_req *r);
+};
+
+/* The NULL-terminated route table (routes.c); also what the OpenAPI test walks. */
+extern const struct hpcnet_route hpcnet_routes[];
+
+/* Starts libmicrohttpd on host:port (port 0 = ephemeral); *bound gets the
+ * port actually bound. 0 or -errno / HPCNET_EUNAVAIL. */
+int hpcnet_http_start(struct hpcnet_hub *hub, const char *host, int port, int *bound);
+void hpcnet_http_stop(struct hpcnet_hub *hub);
+
+/* The request's database connection, borrowed on first use. */
+struct hpcnet_db *hpcnet_req_db(struct hpcnet_req *r);
+/* Returns the connection early (before a long-poll wait). */
+void hpcnet_req_db_release(struct hpcnet_req *r);
+const char *hpcnet_req_query(struct hpcnet_req *r, const char *name);
+const char *hpcnet_req_header(struct hpcnet_req *r, const char *name);
+/* Parses an integer query parameter within [min,max]; absent -> def. On a
+ * bad value replies 400 and returns HPCNET_EINVAL. */
+int hpcnet_req_query_int(struct hpcnet_req *r, const char *name, int64_t min, int64_t max,
+			 int64_t def, int64_t *out);
+/* Parses the body as a JSON object; on failure replies 400/413 and returns
+ * HPCNET_EINVAL. The caller owns *out. */
+int hpcnet_req_json(struct hpcnet_req *r, json_t **out);
+
+/* Replies; each takes ownership of json and returns 0 so a handler can
+ * `return hpcnet_reply_json(...)`. */
+int hpcnet_reply_json(struct hpcnet_req *r, int status, json_t *json);
+int hpcnet_reply_raw(struct hpcnet_req *r, int status, const char *ctype, const void *data,
+		     size_t len);
+int hpcnet_reply_problem(struct hpcnet_req *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* 422 with a field list (json array of {"field","message"}; stolen). */
+int hpcnet_reply_invalid(struct hpcnet_req *r, json_t *errors);
+/* Maps a store/internal error code to the right problem reply. */
+int hpcnet_reply_error(struct hpcnet_req *r, int err);
+void hpcnet_reply_header(struct hpcnet_req *r, const char *name, const char *value);
+
+/* Authenticates the request for the route's auth kind (auth.c). 0, or a
+ * reply has been queued (401/403) and HPCNET_EAUTH/HPCNET_EPERM returned. */
+int hpcnet_auth_check(struct hpcnet_req *r, enum hpcnet_auth_kind kind);
+
+#endif

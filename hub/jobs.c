@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * /api/v1/jobs: submit, list, show, cancel.
+ *
+ * Submit validates everything before it writes anything, refuses a job no
+ * center could ever run, and commits the job, its first events and its
+ * idempotency key in one transaction (fsync'd before the 201), so an
+ * acknowledged job survives any crash and a retried request with the same
+ * Idempotency-Key never makes a second one. Another user's job answers 404,
+ * exactly like a job that does not exist.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/log.h"
+#include "hpcnet/error.h"
+#include "hpcnet/job.h"
+#include "hub/handlers.h"
+#include "hub/http.h"
+#include "hub/schedloop.h"
+#include "hub/store/store.h"
+#include "hub/validate.h"
+#include "hub/view.h"
+
+#define MAX_SCRIPT (1024 * 1024)
+#define MAX_ENV 256
+#define MAX_FILES 100
+
+static const struct hpcnet_field submit_fields[] = {
+	{ .name = "name", .type = HPCNET_F_STRING, .min = 1, .max = 128 },
+	{ .name = "script", .type = HPCNET_F_STRING, .min = 1, .max = MAX_SCRIPT },
+	{ .name = "command", .type = HPCNET_F_STRING, .min = 1, .max = 64 * 1024 },
+	{ .name = "cores", .type = HPCNET_F_INT, .min = 1, .max = 100000 },
+	{ .name = "memory_bytes", .type = HPCNET_F_INT, .min = 0, .max = INT64_MAX / 2 },
+	{ .name = "gpus", .type = HPCNET_F_INT, .min = 0, .max = 1024 },
+	{ .name = "walltime_seconds", .type = HPCNET_F_INT, .min = 1, .max = 365LL * 24 * 3600 },
+	{ .name = "center", .type = HPCNET_F_STRING, .min = 1, .max = 64 },
+	{ .name = "env", .type = HPCNET_F_OBJECT },
+	{ .name = "files", .type = HPCNET_F_ARRAY },
+	{ 0 },
+};
+
+static int env_name_ok(const char *s)
+{
+	size_t i;
+
+	if (!*s || (*s >= '0' && *s <= '9') || strlen(s) > 128)
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static void check_env(json_t *env, json_t **errors)
+{
+	const char *k;
+	json_t *v;
+
+	if (json_object_size(env) > MAX_ENV)
+		hpcnet_validate_add(errors, "env", "has more than %d variables", MAX_ENV);
+	json_object_foreach(env, k, v) {
+		if (!env_name_ok(k))
+			hpcnet_validate_add(errors, "env", "'%.64s' is not a valid variable name", k);
+		else if (!json_is_string(v))
+			hpcnet_validate_add(errors, "env", "value of '%s' must be a string", k);
+	}
+}
+
+/* A relative path inside the job directory: no "..", no empty parts. */
+static int path_ok(const char *p)
+{
+	const char *s = p;
+
+	if (!*p || *p == '/' || strlen(p) > 255)
+		return 0;
+	while (*s) {
+		const char *e = strchrnul(s, '/');
+		size_t n = (size_t)(e - s);
+
+		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		s = *e ? e + 1 : e;
+	}
+	return 1;
+}
+
+/* Files as [{path, content_base64}]: text content is encoded here so the
+ * agent sees one form. Returns a new array; problems go to *errors. */
+static json_t *norm_files(json_t *files, json_t **errors)
+{
+	json_t *out = json_array(), *f;
+	size_t i;
+
+	if (json_array_size(files) > MAX_FILES)
+		hpcnet_validate_add(errors, "files", "has more than %d entries", MAX_FILES);
+	json_array_foreach(files, i, f) {
+		const char *path = json_string_value(json_object_get(f, "path"));
+		json_t *text = json_object_get(f, "content"), *b64 = json_object_get(f, "content_base64");
+		char field[32];
+
+		snprintf(field, sizeof(field), "files[%zu]", i);
+		if (!json_is_object(f) || !path || !path_ok(path)) {
+			hpcnet_validate_add(errors, field, "needs a relative \"path\" without '..'");
+			continue;
+		}
+		if (json_object_size(f) != 2 || (!json_is_string(text) == !json_is_string(b64))) {
+			hpcnet_validate_add(errors, field, "needs exactly one of \"content\" or"
+					    " \"content_base64\" (a string) beside \"path\"");
+			continue;
+		}
+		if (json_is_string(text)) {
+			size_t n = json_string_length(text), cap = sodium_base64_ENCODED_LEN(
+					n, sodium_base64_VARIANT_ORIGINAL);
+			char *enc = hpcnet_xmalloc(cap);
+
+			sodium_bin2base64(enc, cap, (const unsigned char *)json_string_value(text), n,
+					  sodium_base64_VARIANT_ORIGINAL);
+			json_array_append_new(out, json_pack("{s:s, s:s}", "path", path,
+							     "content_base64", enc));
+			free(enc);
+		} else {
+			size_t n = json_string_length(b64), binlen;
+			unsigned char *bin = hpcnet_xmalloc(n + 1);
+
+			if (sodium_base642bin(bin, n + 1, json_string_value(b64), n, "\n\r ", &binlen,
+					      NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+				hpcnet_validate_add(errors, field, "content_base64 is not valid base64");
+			else
+				json_array_append_new(out, json_pack("{s:s, s:O}", "path", path,
+								     "content_base64", b64));
+			free(bin);
+		}
+	}
+	return out;
+}
+
+/* Finds a center by id or name; its id into id. */
+static int resolve_center(struct hpcnet_db *db, const char *key, char id[HPCNET_ID_LEN])
+{
+	json_t *row = NULL;
+	int rc = hpcnet_store_center_get(db, key, &row);
+
+	if (rc == 0)
+		snprintf(id, HPCNET_ID_LEN, "%s", json_string_value(json_object_get(row, "id")));
+	json_decref(row);
+	return rc;
+}
+
+/* 0 when some center could ever run the job; else replies 422. */
+static int admit(struct hpcnet_req *r, const struct hpcnet_sched_job *j)
+{
+	struct hpcnet_sched_center *c = NULL;
+	json_t *rows = NULL;
+	char why[256];
+	size_t n;
+	int rc = hpcnet_schedloop_centers(hpcnet_req_db(r), &c, &n, &rows);
+
+	if (rc == 0)
+		rc = hpcnet_sched_admit(c, n, j, why, sizeof(why));
+	free(c);
+	json_decref(rows);
+	if (rc == HPCNET_ENOFIT)
+		hpcnet_reply_problem(r, 422, "%s", why);
+	else if (rc < 0)
+		hpcnet_reply_error(r, rc);
+	return rc;
+}
+
+static int reply_job(struct hpcnet_req *r, int status, const char *id)
+{
+	json_t *row = NULL, *events = NULL;
+	int rc = hpcnet_store_job_get(hpcnet_req_db(r), id, &row);
+
+	if (rc == 0)
+		rc = hpcnet_store_job_events(r->db, id, &events);
+	if (rc == 0)
+		hpcnet_reply_json(r, status, hpcnet_view_job(row, events));
+	else
+		hpcnet_reply_error(r, rc);
+	json_decref(row);
+	json_decref(events);
+	return 0;
+}
+
+/* Inside a transaction: an earlier job under the same key, if any. */
+static int idem_lookup(struct hpcnet_req *r, const char *key, const char *hash,
+		       char job_id[HPCNET_ID_LEN])
+{
+	json_t *row = NULL;
+	int rc = hpcnet_store_idem_get(r->db, r->user_id, key, &row);
+
+	if (rc <= 0)
+		return rc;
+	if (strcmp(json_string_value(json_object_get(row, "body_sha256")), hash) != 0)
+		rc = HPCNET_ECONFLICT;
+	else
+		snprintf(job_id, HPCNET_ID_LEN, "%s", json_string_value(json_object_get(row, "job_id")));
+	json_decref(row);
+	return rc;
+}
+
+static int insert_job(struct hpcnet_req *r, const struct hpcnet_job_row *row, const char *key,
+		      const char *hash, char existing[HPCNET_ID_LEN])
+{
+	int rc = hpcnet_db_begin(hpcnet_req_db(r));
+
+	if (rc == 0 && key)
+		rc = idem_lookup(r, key, hash, existing);
+	if (rc == 1) { /* a replay: nothing to write */
+		hpcnet_db_rollback(r->db);
+		return 1;
+	}
+	if (rc == 0)
+		rc = hpcnet_store_job_insert(r->db, row);
+	if (rc == 0 && key)
+		rc = hpcnet_store_idem_put(r->db, r->user_id, key, hash, row->id, row->submitted_at);
+	if (rc == 0)
+		rc = hpcnet_db_commit(r->db);
+	else
+		hpcnet_db_rollback(r->db);
+	return rc;
+}
+
+int hpcnet_h_jobs_submit(struct hpcnet_req *r)
+{
+	char id[HPCNET_ID_LEN], existing[HPCNET_ID_LEN], center[HPCNET_ID_LEN];
+	char hash[HPCNET_SHA256_HEX_LEN];
+	json_t *body = NULL, *errors, *files = NULL, *env;
+	const char *key = hpcnet_req_header(r, "Idempotency-Key");
+	const char *script, *command, *pin;
+	char *script_buf = NULL, *env_json = NULL, *files_json = NULL;
+	struct hpcnet_job_row row = { 0 };
+	struct hpcnet_sched_job sj;
+	int rc;
+
+	if (key && (!*key || strlen(key) > 255)) {
+		hpcnet_reply_problem(r, 400, "Idempotency-Key must be 1 to 255 characters");
+		return 0;
+	}
+	if (hpcnet_req_json(r, &body) < 0)
+		return 0;
+	errors = hpcnet_validate(body, submit_fields);
+	script = json_string_value(json_object_get(body, "script"));
+	command = json_string_value(json_object_get(body, "command"));
+	if (!json_object_get(body, "script") == !json_object_get(body, "command"))
+		hpcnet_validate_add(&errors, "script", "give exactly one of \"script\" or \"command\"");
+	env = json_object_get(body, "env");
+	if (json_is_object(env))
+		check_env(env, &errors);
+	if (json_is_array(json_object_get(body, "files")))
+		files = norm_files(json_object_get(body, "files"), &errors);
+	pin = json_string_value(json_object_get(body, "center"));
+	if (!errors && pin && resolve_center(hpcnet_req_db(r), pin, center) < 0)
+		hpcnet_validate_add(&errors, "center", "no center with id or name '%s' (see hpcnet centers)",
+				    pin);
+	if (errors) {
+		hpcnet_reply_invalid(r, errors);
+		goto out;
+	}
+	sj = (struct hpcnet_sched_job){
+		.cores = json_is_integer(json_object_get(body, "cores"))
+				 ? json_integer_value(json_object_get(body, "cores")) : 1,
+		.mem = json_integer_value(json_object_get(body, "memory_bytes")),
+		.gpus = json_integer_value(json_object_get(body, "gpus")),
+		.pin = pin ? center : NULL,
+	};
+	if (admit(r, &sj) < 0)
+		goto out;
+	if (command)
+		script = script_buf = hpcnet_xasprintf("#!/bin/sh\n%s\n", command);
+	env_json = json_dumps(json_is_object(env) ? env : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
+	files_json = json_dumps(files ? files : json_array(), JSON_COMPACT);
+	hpcnet_crypto_sha256_hex(r->body.data, r->body.len, hash);
+	hpcnet_id_new("job", id);
+	row = (struct hpcnet_job_row){
+		.id = id, .user_id = r->user_id, .script = script, .env_json = env_json,
+		.files_json = files_json, .center_requested = sj.pin,
+		.name = json_string_value(json_object_get(body, "name"))
+				? json_string_value(json_object_get(body, "name")) : "job",
+		.cores = (int)sj.cores, .gpus = (int)sj.gpus, .memory_bytes = sj.mem,
+		.walltime_seconds = json_is_integer(json_object_get(body, "walltime_seconds"))
+				? json_integer_value(json_object_get(body, "walltime_seconds")) : 3600,
+		.submitted_at = hpcnet_now_ms(),
+	};
+	rc = insert_job(r, &row, key, hash, existing);
+	if (rc == 1) {
+		reply_job(r, 200, existing);
+	} else if (rc == HPCNET_ECONFLICT) {
+		hpcnet_reply_problem(r, 409, "Idempotency-Key '%s' was already used with a different"
+					     " request body", key);
+	} else if (rc < 0) {
+		hpcnet_reply_error(r, rc);
+	} else {
+		hpcnet_notify_bump(&r->hub->notify);
+		reply_job(r, 201, id);
+	}
+out:
+	free(script_buf);
+	free(env_json);
+	free(files_json);
+	json_decref(files);
+	json_decref(body);
+	return 0;
+}
+
+/* Loads a job the caller may see; replies 404 otherwise. */
+static int visible_job(struct hpcnet_req *r, json_t **row)
+{
+	int rc;
+
+	*row = NULL;
+	if (!hpcnet_id_valid("job", r->params[0])) {
+		hpcnet_reply_problem(r, 404, "'%s' is not a job id (they look like job_01J...)",
+				     r->params[0]);
+		return HPCNET_ENOTFOUND;
+	}
+	rc = hpcnet_store_job_get(hpcnet_req_db(r), r->params[0], row);
+	if (rc == 0 && !r->is_admin &&
+	    strcmp(json_string_value(json_object_get(*row, "user_id")), r->user_id) != 0)
+		rc = HPCNET_ENOTFOUND;
+	if (rc == HPCNET_ENOTFOUND)
+		hpcnet_reply_problem(r, 404, "no job '%s' (or it is not yours)", r->params[0]);
+	else if (rc < 0)
+		hpcnet_reply_error(r, rc);
+	if (rc < 0) {
+		json_decref(*row);
+		*row = NULL;
+	}
+	return rc;
+}
+
+int hpcnet_jobs_visible(struct hpcnet_req *r, json_t **row)
+{
+	return visible_job(r, row);
+}
+
+int hpcnet_h_jobs_get(struct hpcnet_req *r)
+{
+	json_t *row = NULL;
+
+	if (visible_job(r, &row) < 0)
+		return 0;
+	json_decref(row);
+	return reply_job(r, 200, r->params[0]);
+}
+
+int hpcnet_h_jobs_list(struct hpcnet_req *r)
+{
+	const char *state = hpcnet_req_query(r, "state"), *cursor = hpcnet_req_query(r, "cursor");
+	const char *center = hpcnet_req_query(r, "center"), *user = hpcnet_req_query(r, "user");
+	char center_id[HPCNET_ID_LEN], user_id[HPCNET_ID_LEN];
+	json_t *rows = NULL, *items, *row, *u = NULL;
+	int64_t limit;
+	size_t i;
+	int rc;
+
+	if (hpcnet_req_query_int(r, "limit", 1, 1000, 50, &limit) < 0)
+		return 0;
+	if (state && hpcnet_job_state_parse(state) < 0)
+		return hpcnet_reply_problem(r, 400, "unknown state '%s' (one of submitted, queued,"
+					    " dispatched, pending, running, succeeded, failed, cancelled,"
+					    " lost)", state);
+	if (cursor && !hpcnet_id_valid("job", cursor))
+		return hpcnet_reply_problem(r, 400, "invalid cursor: pass next_cursor from the last page");
+	if (center && resolve_center(hpcnet_req_db(r), center, center_id) < 0)
+		return hpcnet_reply_problem(r, 400, "no center with id or name '%s'", center);
+	snprintf(user_id, sizeof(user_id), "%s", r->user_id);
+	if (user && r->is_admin) {
+		rc = hpcnet_store_user_by_name(hpcnet_req_db(r), user, &u);
+		if (rc < 0)
+			return hpcnet_reply_problem(r, 400, "no user '%s'", user);
+		snprintf(user_id, sizeof(user_id), "%s", json_string_value(json_object_get(u, "id")));
+		json_decref(u);
+	} else if (user && strcmp(user, r->user_name) != 0) {
+		return hpcnet_reply_problem(r, 403, "only an administrator may list other users' jobs");
+	}
+	rc = hpcnet_store_job_list(hpcnet_req_db(r), (r->is_admin && !user) ? NULL : user_id, state,
+				   center ? center_id : NULL, cursor, limit, &rows);
+	if (rc < 0)
+		return hpcnet_reply_error(r, rc);
+	items = json_array();
+	json_array_foreach(rows, i, row)
+		json_array_append_new(items, hpcnet_view_job(row, NULL));
+	row = json_array_get(rows, json_array_size(rows) - 1);
+	hpcnet_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor",
+					    (int64_t)json_array_size(rows) == limit
+						    ? json_copy(json_object_get(row, "id"))
+						    : json_null()));
+	json_decref(rows);
+	return 0;
+}
+
+int hpcnet_h_jobs_cancel(struct hpcnet_req *r)
+{
+	json_t *row = NULL;
+	const char *state;
+	char reason[200];
+	int rc, st;
+
+	if (visible_job(r, &row) < 0)
+		return 0;
+	state = json_string_value(json_object_get(row, "state"));
+	st = hpcnet_job_state_parse(state);
+	if (hpcnet_job_state_final(st)) {
+		hpcnet_reply_problem(r, 409, "job %s already ended (%s)", r->params[0], state);
+		goto out;
+	}
+	snprintf(reason, sizeof(reason), "cancelled by %s", r->user_name);
+	rc = hpcnet_db_begin(r->db);
+	if (rc == 0 && (st == HPCNET_JOB_SUBMITTED || st == HPCNET_JOB_QUEUED))
+		/* No center has it yet: it ends here. If the scheduler
+		 * dispatched it a moment ago, state no longer matches (0) and
+		 * the cancel goes through the center instead. */
+		rc = hpcnet_store_job_set_state(r->db, r->params[0], state, "cancelled", reason,
+						hpcnet_now_ms());
+	else
+		rc = 0;
+	if (rc == 0)
+		rc = hpcnet_store_job_request_cancel(r->db, r->params[0], hpcnet_now_ms());
+	if (rc >= 0)
+		rc = hpcnet_db_commit(r->db);
+	if (rc < 0) {
+		hpcnet_reply_error(r, rc);
+		goto out;
+	}
+	hpcnet_notify_bump(&r->hub->notify);
+	reply_job(r, 200, r->params[0]);
+out:
+	json_decref(row);
+	return 0;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * /api/v1/jobs/{id}/stdout and /stderr: agents append (POST, raw bytes at
+ * an offset), owners read (GET from an offset, optionally waiting for more
+ * bytes: that long-poll is what `hpcnet logs --follow` rides on).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "hpcnet/error.h"
+#include "hpcnet/job.h"
+#include "hub/handlers.h"
+#include "hub/http.h"
+#include "hub/store/store.h"
+
+#define MAX_READ (8 * 1024 * 1024)
+#define MAX_WAIT_S 60
+
+int hpcnet_jobs_visible(struct hpcnet_req *r, json_t **row);
+
+/* "stdout" or "stderr" from the request path. */
+static const char *stream_of(struct hpcnet_req *r)
+{
+	size_t n = strlen(r->path);
+
+	return n > 6 && strcmp(r->path + n - 6, "stderr") == 0 ? "stderr" : "stdout";
+}
+
+int hpcnet_h_output_get(struct hpcnet_req *r)
+{
+	const char *stream = stream_of(r);
+	struct hpcnet_buf buf = { 0 };
+	int64_t offset, wait_s, total = 0, deadline;
+	char num[32], state[32];
+	json_t *row = NULL;
+	int rc;
+
+	if (hpcnet_req_query_int(r, "offset", 0, INT64_MAX, 0, &offset) < 0 ||
+	    hpcnet_req_query_int(r, "wait", 0, MAX_WAIT_S, 0, &wait_s) < 0 ||
+	    hpcnet_jobs_visible(r, &row) < 0)
+		return 0;
+	deadline = hpcnet_mono_ms() + wait_s * 1000;
+	for (;;) {
+		uint64_t gen = hpcnet_notify_gen(&r->hub->notify);
+
+		json_decref(row);
+		rc = hpcnet_store_job_get(hpcnet_req_db(r), r->params[0], &row);
+		if (rc == 0)
+			rc = hpcnet_store_output_read(r->db, r->params[0], stream, offset, MAX_READ, &buf,
+						      &total);
+		if (rc < 0)
+			break;
+		snprintf(state, sizeof(state), "%s", json_string_value(json_object_get(row, "state")));
+		if (buf.len > 0 || hpcnet_job_state_final(hpcnet_job_state_parse(state)) ||
+		    hpcnet_mono_ms() >= deadline || r->hub->stopping)
+			break;
+		hpcnet_req_db_release(r);
+		hpcnet_notify_wait(&r->hub->notify, gen, deadline);
+	}
+	json_decref(row);
+	if (rc < 0) {
+		hpcnet_buf_free(&buf);
+		return hpcnet_reply_error(r, rc);
+	}
+	hpcnet_reply_raw(r, 200, "text/plain; charset=utf-8", buf.data ? buf.data : "", buf.len);
+	hpcnet_buf_free(&buf);
+	snprintf(num, sizeof(num), "%lld", (long long)total);
+	hpcnet_reply_header(r, "X-Hpcnet-Length", num);
+	hpcnet_reply_header(r, "X-Hpcnet-Job-State", state);
+	return 0;
+}
+
+int hpcnet_h_output_put(struct hpcnet_req *r)
+{
+	const char *stream = stream_of(r);
+	int64_t offset, length = 0;
+	json_t *row = NULL;
+	const char *center;
+	int rc;
+
+	if (hpcnet_req_query_int(r, "offset", 0, INT64_MAX, -1, &offset) < 0)
+		return 0;
+	if (offset < 0)
+		return hpcnet_reply_problem(r, 400, "query parameter 'offset' is required");
+	if (!hpcnet_id_valid("job", r->params[0]))
+		return hpcnet_reply_problem(r, 404, "'%s' is not a job id", r->params[0]);
+	rc = hpcnet_db_begin(hpcnet_req_db(r));
+	if (rc == 0)
+		rc = hpcnet_store_job_get(r->db, r->params[0], &row);
+	center = json_string_value(json_object_get(row, "center_id"));
+	if (rc == 0 && (!center || strcmp(center, r->center_id) != 0))
+		rc = HPCNET_ENOTFOUND; /* only the center running a job writes its output */
+	if (rc == 0)
+		rc = hpcnet_store_output_append(r->db, r->params[0], stream, offset, r->body.data,
+						r->body.len, &length);
+	json_decref(row);
+	if (rc == HPCNET_ECONFLICT) {
+		hpcnet_db_rollback(r->db);
+		return hpcnet_reply_json(r, 409, json_pack("{s:s, s:s, s:i, s:s, s:I}", "type",
+			"about:blank", "title", "Conflict", "status", 409, "detail",
+			"offset is past the end of the stored output: resume at 'length'", "length",
+			(json_int_t)length));
+	}
+	if (rc == 0)
+		rc = hpcnet_db_commit(r->db);
+	if (rc == HPCNET_ENOTFOUND)
+		return hpcnet_reply_problem(r, 404, "no job '%s' at this center", r->params[0]);
+	if (rc < 0)
+		return hpcnet_reply_error(r, rc);
+	if (r->body.len)
+		hpcnet_notify_bump(&r->hub->notify);
+	return hpcnet_reply_json(r, 200, json_pack("{s:I}", "length", (json_int_t)length));
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Every route of the hub in one table: method, path pattern, who may call
+ * it, handler. Literal segments are listed before {id} patterns they could
+ * collide with (centers/join). tests/unit/test_openapi.c checks that each
+ * row is documented in std/openapi.json.
+ */
+#include <stddef.h>
+
+#include "hub/handlers.h"
+#include "hub/http.h"
+
+#define PUBLIC HPCNET_AUTH_PUBLIC
+#define USER HPCNET_AUTH_USER
+#define ADMIN HPCNET_AUTH_ADMIN
+#define AGENT HPCNET_AUTH_AGENT
+
+const struct hpcnet_route hpcnet_routes[] = {
+	{ "GET", "/api/v1/health", PUBLIC, hpcnet_h_health },
+	{ "GET", "/api/v1/openapi.json", PUBLIC, hpcnet_h_openapi },
+
+	{ "POST", "/api/v1/tokens", PUBLIC, hpcnet_h_tokens_create },
+	{ "GET", "/api/v1/tokens", USER, hpcnet_h_tokens_list },
+	{ "DELETE", "/api/v1/tokens/{id}", USER, hpcnet_h_tokens_revoke },
+
+	{ "GET", "/api/v1/users/me", USER, hpcnet_h_users_me },
+	{ "GET", "/api/v1/users", ADMIN, hpcnet_h_users_list },
+	{ "POST", "/api/v1/users", ADMIN, hpcnet_h_users_create },
+
+	{ "POST", "/api/v1/centers/join", PUBLIC, hpcnet_h_agents_join },
+	{ "GET", "/api/v1/centers", USER, hpcnet_h_centers_list },
+	{ "POST", "/api/v1/centers", ADMIN, hpcnet_h_centers_create },
+	{ "GET", "/api/v1/centers/{id}", USER, hpcnet_h_centers_get },
+	{ "POST", "/api/v1/centers/{id}/join-token", ADMIN, hpcnet_h_centers_join_token },
+	{ "POST", "/api/v1/centers/{id}/heartbeat", AGENT, hpcnet_h_agents_heartbeat },
+	{ "GET", "/api/v1/centers/{id}/orders", AGENT, hpcnet_h_agents_orders },
+	{ "POST", "/api/v1/centers/{id}/reports", AGENT, hpcnet_h_agents_reports },
+
+	{ "POST", "/api/v1/jobs", USER, hpcnet_h_jobs_submit },
+	{ "GET", "/api/v1/jobs", USER, hpcnet_h_jobs_list },
+	{ "GET", "/api/v1/jobs/{id}", USER, hpcnet_h_jobs_get },
+	{ "POST", "/api/v1/jobs/{id}/cancel", USER, hpcnet_h_jobs_cancel },
+	{ "GET", "/api/v1/jobs/{id}/stdout", USER, hpcnet_h_output_get },
+	{ "GET", "/api/v1/jobs/{id}/stderr", USER, hpcnet_h_output_get },
+	{ "POST", "/api/v1/jobs/{id}/stdout", AGENT, hpcnet_h_output_put },
+	{ "POST", "/api/v1/jobs/{id}/stderr", AGENT, hpcnet_h_output_put },
+	{ NULL, NULL, PUBLIC, NULL },
+};

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SQL for jobs: insert, read, list, state changes, dispatch, orders, events. */
+#include <stdio.h>
+
+#include "common/clock.h"
+#include "hpcnet/error.h"
+#include "hub/store/store.h"
+
+#define JOB_COLS "j.id, j.user_id, u.name AS user_name, j.name, j.state, j.state_reason," \
+	" j.script, j.cores, j.memory_bytes, j.gpus, j.walltime_seconds, j.env, j.files," \
+	" j.center_requested, cr.name AS center_requested_name, j.center_id, c.name AS center_name," \
+	" j.placement_reason, j.cancel_requested, j.submitted_at, j.dispatched_at, j.started_at," \
+	" j.ended_at, j.exit_code, j.signal, j.cpu_seconds, j.max_rss_bytes, j.stdout_bytes," \
+	" j.stderr_bytes, j.updated_at"
+#define JOB_FROM " FROM jobs j JOIN users u ON u.id = j.user_id" \
+	" LEFT JOIN centers c ON c.id = j.center_id LEFT JOIN centers cr ON cr.id = j.center_requested"
+
+int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j)
+{
+	int rc = hpcnet_db_exec(db,
+		"INSERT INTO jobs (id, user_id, name, state, script, cores, memory_bytes, gpus,"
+		" walltime_seconds, env, files, center_requested, submitted_at, updated_at)"
+		" VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"ttttiiiitttii", j->id, j->user_id, j->name, j->script, (int64_t)j->cores,
+		j->memory_bytes, (int64_t)j->gpus, j->walltime_seconds, j->env_json, j->files_json,
+		j->center_requested, j->submitted_at, j->submitted_at);
+
+	if (rc < 0)
+		return rc;
+	rc = hpcnet_store_job_event_add(db, j->id, "submitted", j->submitted_at, "");
+	if (rc == 0)
+		rc = hpcnet_store_job_event_add(db, j->id, "queued", j->submitted_at,
+						"waiting for a center");
+	return rc;
+}
+
+int hpcnet_store_job_get(struct hpcnet_db *db, const char *id, json_t **out)
+{
+	int rc = hpcnet_db_get_json(db, out, "SELECT " JOB_COLS JOB_FROM " WHERE j.id = ?", "t", id);
+
+	return rc == 0 ? HPCNET_ENOTFOUND : rc < 0 ? rc : 0;
+}
+
+int hpcnet_store_job_list(struct hpcnet_db *db, const char *user_id, const char *state,
+			  const char *center_id, const char *before_id, int64_t limit, json_t **out)
+{
+	/* NULL filters match everything: one statement, no SQL built from input. */
+	return hpcnet_db_list_json(db, out,
+		"SELECT " JOB_COLS JOB_FROM
+		" WHERE (? IS NULL OR j.user_id = ?) AND (? IS NULL OR j.state = ?)"
+		" AND (? IS NULL OR j.center_id = ?) AND (? IS NULL OR j.id < ?)"
+		" ORDER BY j.id DESC LIMIT ?",
+		"tttttttti", user_id, user_id, state, state, center_id, center_id, before_id,
+		before_id, limit);
+}
+
+int hpcnet_store_job_events(struct hpcnet_db *db, const char *id, json_t **out)
+{
+	return hpcnet_db_list_json(db, out, "SELECT state, at, detail FROM job_events"
+					    " WHERE job_id = ? ORDER BY seq", "t", id);
+}
+
+int hpcnet_store_job_event_add(struct hpcnet_db *db, const char *id, const char *state,
+			       int64_t at, const char *detail)
+{
+	int rc = hpcnet_db_exec(db, "INSERT INTO job_events (job_id, seq, state, at, detail)"
+				    " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ? FROM job_events"
+				    " WHERE job_id = ?", "ttitt", id, state, at, detail, id);
+
+	return rc < 0 ? rc : 0;
+}
+
+int hpcnet_store_job_set_state(struct hpcnet_db *db, const char *id, const char *from,
+			       const char *to, const char *reason, int64_t now)
+{
+	int rc = hpcnet_db_exec(db, "UPDATE jobs SET state = ?, state_reason = ?, updated_at = ?,"
+				    " ended_at = CASE WHEN ? IN ('cancelled','failed','lost','succeeded')"
+				    " AND ended_at IS NULL THEN ? ELSE ended_at END"
+				    " WHERE id = ? AND state = ?",
+				"ttititt", to, reason, now, to, now, id, from);
+
+	if (rc <= 0)
+		return rc;
+	rc = hpcnet_store_job_event_add(db, id, to, now, reason);
+	return rc < 0 ? rc : 1;
+}
+
+int hpcnet_store_job_request_cancel(struct hpcnet_db *db, const char *id, int64_t now)
+{
+	int rc = hpcnet_db_exec(db, "UPDATE jobs SET cancel_requested = 1, updated_at = ?"
+				    " WHERE id = ? AND cancel_requested = 0", "it", now, id);
+
+	if (rc <= 0)
+		return rc;
+	rc = hpcnet_store_job_event_add(db, id, "cancel_requested", now,
+					"waiting for the center to stop the job");
+	return rc < 0 ? rc : 1;
+}
+
+int hpcnet_store_job_apply_report(struct hpcnet_db *db, const struct hpcnet_job_report *rep,
+				  int64_t now)
+{
+	/* Fields a report does not carry keep their stored value (COALESCE). */
+	int rc = hpcnet_db_exec(db,
+		"UPDATE jobs SET state = ?, state_reason = ?, updated_at = ?,"
+		" started_at = COALESCE(?, started_at), ended_at = COALESCE(?, ended_at),"
+		" exit_code = COALESCE(?, exit_code), signal = COALESCE(?, signal),"
+		" cpu_seconds = COALESCE(?, cpu_seconds), max_rss_bytes = COALESCE(?, max_rss_bytes)"
+		" WHERE id = ?",
+		"ttiIIIIDIt", rep->state, rep->reason ? rep->reason : "", now,
+		rep->started_at > 0 ? rep->started_at : HPCNET_DB_NULL,
+		rep->ended_at > 0 ? rep->ended_at : HPCNET_DB_NULL,
+		rep->has_exit ? (int64_t)rep->exit_code : HPCNET_DB_NULL,
+		rep->has_exit ? (int64_t)rep->signal : HPCNET_DB_NULL,
+		rep->cpu_seconds, rep->max_rss_bytes >= 0 ? rep->max_rss_bytes : HPCNET_DB_NULL,
+		rep->job_id);
+
+	if (rc <= 0)
+		return rc < 0 ? rc : HPCNET_ENOTFOUND;
+	return hpcnet_store_job_event_add(db, rep->job_id, rep->state, now,
+					  rep->reason ? rep->reason : "");
+}
+
+int hpcnet_store_job_dispatch(struct hpcnet_db *db, const char *id, const char *center_id,
+			      const char *reason, int64_t now)
+{
+	int rc = hpcnet_db_exec(db, "UPDATE jobs SET state = 'dispatched', center_id = ?,"
+				    " placement_reason = ?, dispatched_at = ?, updated_at = ?"
+				    " WHERE id = ? AND state = 'queued'",
+				"ttiit", center_id, reason, now, now, id);
+
+	if (rc <= 0)
+		return rc;
+	rc = hpcnet_store_job_event_add(db, id, "dispatched", now, reason);
+	return rc < 0 ? rc : 1;
+}
+
+int hpcnet_store_job_queued(struct hpcnet_db *db, int64_t limit, json_t **out)
+{
+	return hpcnet_db_list_json(db, out, "SELECT id, cores, memory_bytes, gpus, center_requested"
+					    " FROM jobs WHERE state = 'queued' ORDER BY id LIMIT ?",
+				   "i", limit);
+}
+
+int hpcnet_store_job_load(struct hpcnet_db *db, json_t **out)
+{
+	return hpcnet_db_list_json(db, out,
+		"SELECT center_id, SUM(cores) AS cores, SUM(memory_bytes) AS memory_bytes,"
+		" SUM(gpus) AS gpus,"
+		" SUM(CASE WHEN state IN ('dispatched', 'pending', 'held') THEN 1 ELSE 0 END) AS waiting"
+		" FROM jobs WHERE state IN ('dispatched', 'pending', 'held', 'running', 'preempted')"
+		" AND center_id IS NOT NULL GROUP BY center_id", NULL);
+}
+
+int hpcnet_store_job_orders(struct hpcnet_db *db, const char *center_id, int64_t limit,
+			    json_t **out)
+{
+	return hpcnet_db_list_json(db, out,
+		"SELECT id AS job_id, name, script, cores, memory_bytes, gpus, walltime_seconds,"
+		" env, files FROM jobs WHERE center_id = ? AND state = 'dispatched'"
+		" AND cancel_requested = 0 ORDER BY id LIMIT ?", "ti", center_id, limit);
+}
+
+int hpcnet_store_job_cancels(struct hpcnet_db *db, const char *center_id, json_t **out)
+{
+	return hpcnet_db_list_json(db, out,
+		"SELECT id FROM jobs WHERE center_id = ? AND cancel_requested = 1"
+		" AND state IN ('dispatched', 'pending', 'held', 'running', 'preempted')"
+		" ORDER BY id LIMIT 1000", "t", center_id);
+}
+
+int hpcnet_store_idem_get(struct hpcnet_db *db, const char *user_id, const char *key,
+			  json_t **out)
+{
+	return hpcnet_db_get_json(db, out, "SELECT body_sha256, job_id FROM idempotency_keys"
+					   " WHERE user_id = ? AND key = ?", "tt", user_id, key);
+}
+
+int hpcnet_store_idem_put(struct hpcnet_db *db, const char *user_id, const char *key,
+			  const char *body_sha256, const char *job_id, int64_t now)
+{
+	int rc = hpcnet_db_exec(db, "INSERT INTO idempotency_keys (user_id, key, body_sha256, job_id,"
+				    " created_at) VALUES (?, ?, ?, ?, ?)",
+				"tttti", user_id, key, body_sha256, job_id, now);
+
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Applies the numbered migrations in hub/store/migrations/ (embedded at
+ * build time) in order, recording each in schema_migrations. A hub that
+ * finds a database newer than itself refuses to start rather than guess.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "hpcnet/error.h"
+#include "hub/store/db.h"
+#include "hub/store/migrate.h"
+
+extern const char hpcnet_migration_001[];
+
+static const struct {
+	int version;
+	const char *sql;
+} migrations[] = {
+	{ .version = 1, .sql = hpcnet_migration_001 },
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int hpcnet_store_migrate(struct hpcnet_db *db)
+{
+	int64_t have = 0;
+	int i, rc;
+
+	rc = hpcnet_db_exec_script(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				       " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+	if (rc < 0)
+		return rc;
+	rc = hpcnet_db_get_int(db, &have, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL);
+	if (rc < 0)
+		return rc;
+	if (have > migrations[NMIGRATIONS - 1].version) {
+		hpcnet_error("database schema version %lld is newer than this hub (%d): upgrade hpcnet",
+			     (long long)have, migrations[NMIGRATIONS - 1].version);
+		return HPCNET_ESTORE;
+	}
+	for (i = 0; i < NMIGRATIONS; i++) {
+		if (migrations[i].version <= have)
+			continue;
+		rc = hpcnet_db_begin(db);
+		if (rc == 0)
+			rc = hpcnet_db_exec_script(db, migrations[i].sql);
+		if (rc == 0)
+			rc = hpcnet_db_exec(db, "INSERT INTO schema_migrations (version, applied_at)"
+						" VALUES (?, ?)", "ii",
+					    (int64_t)migrations[i].version, hpcnet_now_ms()) < 0 ? HPCNET_ESTORE : 0;
+		if (rc == 0)
+			rc = hpcnet_db_commit(db);
+		if (rc < 0) {
+			hpcnet_db_rollback(db);
+			hpcnet_error("migration %d failed", migrations[i].version);
+			return rc;
+		}
+		hpcnet_info("applied schema migration %d", migrations[i].version);
+	}
+	return 0;
+}

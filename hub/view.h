@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Store rows -> API objects: the one place that decides what a job, a
+ * center, a user or a token looks like on the wire (RFC 3339 times, nested
+ * usage/resources, no internal columns such as hashes).
+ */
+#ifndef HPCNET_HUB_VIEW_H
+#define HPCNET_HUB_VIEW_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* Each takes a store row (borrowed) and returns a new API object. */
+json_t *hpcnet_view_job(json_t *row, json_t *events /* borrowed, may be NULL */);
+json_t *hpcnet_view_center(json_t *row);
+json_t *hpcnet_view_user(json_t *row);
+json_t *hpcnet_view_token(json_t *row);
+/* ms -> RFC 3339 string, or JSON null when absent. */
+json_t *hpcnet_view_time(json_t *ms);
+
+#endif
