@@ -64,7 +64,7 @@ int hpcnet_h_agents_join(struct hpcnet_req *r)
 		goto out;
 	}
 	if (rc == 1)
-		rc = hpcnet_db_commit(r->db);
+		rc = hpcnet_db_commit(r->db) < 0 ? HPCNET_ESTORE : 1;
 	if (rc == 0) {
 		hpcnet_reply_problem(r, 401, "unknown, used or expired join token: ask the hub admin for"
 					     " a new one (hpcnet centers join-token NAME)");

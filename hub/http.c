@@ -380,12 +380,12 @@ int hpcnet_http_start(struct hpcnet_hub *hub, const char *host, int port, int *b
 	hub->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 					    MHD_USE_POLL | MHD_USE_ERROR_LOG,
 				    0, NULL, NULL, on_request, hub,
+				    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				    MHD_OPTION_NOTIFY_COMPLETED, on_completed, hub,
 				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 				    MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
 				    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-				    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				    MHD_OPTION_END);
 	if (!hub->mhd) {
 		hpcnet_error("cannot listen on %s:%d (is the port in use?)", host, port);
