@@ -1,1 +1,0 @@
-/* placeholder until the module lands */ extern int hpcnet_placeholder_agent_placeholder_c;
