@@ -1,0 +1,267 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Starts real hpcnet daemons for integration tests.
+
+A Cluster is one hub on an ephemeral loopback port with its own temp data
+dir, plus any number of agents (real `hpcnet agent` processes with the
+local adapter). Everything talks HTTP exactly as users do; nothing is
+mocked. Standard library only: these run under Debian's /usr/bin/python3.
+"""
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+BIN = os.environ.get("HPCNET_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "hpcnet")
+ADMIN_PASSWORD = "admin-" + secrets.token_hex(8)
+FINAL = ("succeeded", "failed", "cancelled", "lost")
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def json(self):
+        return json.loads(self.body) if self.body else None
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.body[:300])
+
+
+def wait_for(pred, timeout=30.0, interval=0.05, what="condition"):
+    """Polls pred() until it returns a truthy value; returns that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+class Cluster:
+    def __init__(self, name="hpcnet", center_ttl=30, max_body=None):
+        self.dir = tempfile.mkdtemp(prefix=name + "-")
+        self.center_ttl = center_ttl
+        self.max_body = max_body
+        self.hub = None
+        self.port = None
+        self.agents = {}      # name -> Popen
+        self.join_tokens = {}
+        self.agent_args = {}
+        self._admin = None
+        self._conns = {}
+
+    # -- processes ---------------------------------------------------------
+    def start_hub(self):
+        port_file = os.path.join(self.dir, "hub.port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        # Reuse the port after a restart so agents find the hub again.
+        listen = "127.0.0.1:%d" % (self.port or 0)
+        args = [BIN, "hub", "--listen", listen, "--db", "sqlite:" + self.db_path(),
+                "--port-file", port_file, "--center-ttl", str(self.center_ttl)]
+        if self.max_body:
+            args += ["--max-body", str(self.max_body)]
+        env = dict(os.environ, HPCNET_ADMIN_PASSWORD=ADMIN_PASSWORD)
+        log = open(os.path.join(self.dir, "hub.log"), "ab")
+        self.hub = subprocess.Popen(args, stdout=log, stderr=log, env=env)
+        log.close()
+        wait_for(lambda: os.path.exists(port_file) or self.hub.poll() is not None,
+                 what="hub port file")
+        if self.hub.poll() is not None:
+            raise AssertionError("hub exited: " + self.log_tail("hub.log"))
+        self.port = int(open(port_file).read())
+        self._conns.clear()
+        wait_for(lambda: self._health_ok(), what="hub health")
+        return self
+
+    def _health_ok(self):
+        try:
+            return self.get("/api/v1/health").status == 200
+        except OSError:
+            return False
+
+    def db_path(self):
+        return os.path.join(self.dir, "hub.db")
+
+    def kill_hub(self, sig=signal.SIGKILL):
+        self.hub.send_signal(sig)
+        self.hub.wait(30)
+        self._conns.clear()
+
+    def add_center(self, name):
+        r = self.post("/api/v1/centers", {"name": name}, token=self.admin_token())
+        assert r.status == 201, r
+        self.join_tokens[name] = r.json["join_token"]
+        return r.json
+
+    def start_agent(self, name, cores=4, mem="8G", adapter="local", heartbeat=1, extra=()):
+        if name not in self.join_tokens:
+            self.add_center(name)
+        workdir = os.path.join(self.dir, "centers", name)
+        args = [BIN, "agent", "--hub", self.url, "--join-token", self.join_tokens[name],
+                "--name", name, "--adapter", adapter, "--workdir", workdir,
+                "--cores", str(cores), "--mem", mem, "--heartbeat", str(heartbeat)]
+        args += list(extra)
+        self.agent_args[name] = args
+        log = open(os.path.join(self.dir, "agent-%s.log" % name), "ab")
+        self.agents[name] = subprocess.Popen(args, stdout=log, stderr=log)
+        log.close()
+        return self.agents[name]
+
+    def restart_agent(self, name):
+        log = open(os.path.join(self.dir, "agent-%s.log" % name), "ab")
+        self.agents[name] = subprocess.Popen(self.agent_args[name], stdout=log, stderr=log)
+        log.close()
+
+    def kill_agent(self, name, sig=signal.SIGKILL):
+        p = self.agents[name]
+        p.send_signal(sig)
+        p.wait(30)
+
+    def wait_online(self, names, timeout=30):
+        def ok():
+            r = self.get("/api/v1/centers", token=self.admin_token())
+            st = {c["name"]: c for c in r.json["items"]}
+            return all(n in st and st[n]["status"] == "online" and
+                       st[n]["resources"]["total_cores"] > 0 for n in names)
+        wait_for(ok, timeout, what="centers %s online" % names)
+
+    def stop(self):
+        for p in list(self.agents.values()) + ([self.hub] if self.hub else []):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in list(self.agents.values()) + ([self.hub] if self.hub else []):
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        # Jobs of the local adapter run in their own process groups; make
+        # sure none outlives the test.
+        subprocess.run(["pkill", "-KILL", "-f", self.dir], check=False)
+        if os.environ.get("HPCNET_KEEP_TMP"):
+            print("kept", self.dir, file=sys.stderr)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log_tail(self, name, n=40):
+        try:
+            with open(os.path.join(self.dir, name), "rb") as f:
+                return b"\n".join(f.read().splitlines()[-n:]).decode(errors="replace")
+        except OSError:
+            return "(no log)"
+
+    def dump_logs(self):
+        for f in sorted(os.listdir(self.dir)):
+            if f.endswith(".log"):
+                print("==== %s ====\n%s" % (f, self.log_tail(f)), file=sys.stderr)
+
+    # -- HTTP --------------------------------------------------------------
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def request(self, method, path, body=None, token=None, headers=None, raw=None,
+                ctype="application/json", timeout=90):
+        hdrs = dict(headers or {})
+        if token:
+            hdrs["Authorization"] = "Bearer " + token
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+        if data is not None:
+            hdrs.setdefault("Content-Type", ctype)
+        for attempt in (0, 1):
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+            try:
+                c.request(method, path, body=data, headers=hdrs)
+                r = c.getresponse()
+                return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+            except (ConnectionResetError, http.client.RemoteDisconnected):
+                if attempt:
+                    raise
+            finally:
+                c.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    # -- users and jobs ----------------------------------------------------
+    def login(self, name, password, **extra):
+        r = self.post("/api/v1/tokens", dict({"username": name, "password": password}, **extra))
+        assert r.status == 201, r
+        return r.json["token"]
+
+    def admin_token(self):
+        if not self._admin:
+            self._admin = self.login("admin", ADMIN_PASSWORD)
+        return self._admin
+
+    def create_user(self, name, password=None):
+        password = password or "pw-" + secrets.token_hex(8)
+        r = self.post("/api/v1/users", {"name": name, "password": password},
+                      token=self.admin_token())
+        assert r.status == 201, r
+        return self.login(name, password)
+
+    def submit(self, token, key=None, **job):
+        job.setdefault("command", "true")
+        h = {"Idempotency-Key": key} if key else None
+        r = self.post("/api/v1/jobs", job, token=token, headers=h)
+        assert r.status in (200, 201), r
+        return r.json
+
+    def job(self, token, jid):
+        r = self.get("/api/v1/jobs/" + jid, token=token)
+        assert r.status == 200, r
+        return r.json
+
+    def wait_job(self, token, jid, states=FINAL, timeout=60):
+        return wait_for(lambda: (lambda j: j if j["state"] in states else None)(
+            self.job(token, jid)), timeout, interval=0.1, what="job %s in %s" % (jid, states))
+
+    def output(self, token, jid, stream="stdout"):
+        r = self.get("/api/v1/jobs/%s/%s" % (jid, stream), token=token)
+        assert r.status == 200, r
+        return r.body
+
+    def all_jobs(self, token, **filters):
+        items, cursor = [], None
+        while True:
+            q = dict(filters, limit=1000)
+            if cursor:
+                q["cursor"] = cursor
+            r = self.get("/api/v1/jobs?" + urllib.parse.urlencode(q), token=token)
+            assert r.status == 200, r
+            items += r.json["items"]
+            cursor = r.json["next_cursor"]
+            if not cursor:
+                return items
+
+    def sql(self, query, args=()):
+        """Reads (or pokes, for fault injection) the hub's database directly."""
+        con = sqlite3.connect(self.db_path(), timeout=10)
+        try:
+            cur = con.execute(query, args)
+            rows = cur.fetchall()
+            con.commit()
+            return rows
+        finally:
+            con.close()
