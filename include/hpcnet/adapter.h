@@ -114,6 +114,10 @@ struct hpcnet_adapter {
 	int (*purge)(void *state, const char *job_id, const char *ref);
 };
 
+/* The built-in adapters, also listed in hpcnet_adapters[]. */
+extern const struct hpcnet_adapter hpcnet_adapter_local; /* fork/exec on this host */
+extern const struct hpcnet_adapter hpcnet_adapter_none;  /* accepts all, succeeds at once */
+
 /* The NULL-terminated registry and lookup by name (NULL if unknown). */
 extern const struct hpcnet_adapter *const hpcnet_adapters[];
 const struct hpcnet_adapter *hpcnet_adapter_find(const char *name);

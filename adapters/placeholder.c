@@ -1,1 +1,0 @@
-/* placeholder until the module lands */ extern int hpcnet_placeholder_adapters_placeholder_c;
