@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 import urllib.parse
 
 BIN = os.environ.get("HPCNET_BIN") or os.path.join(
@@ -222,7 +223,8 @@ class Cluster:
         return self.login(name, password)
 
     def submit(self, token, key=None, **job):
-        job.setdefault("command", "true")
+        if "script" not in job:
+            job.setdefault("command", "true")
         h = {"Idempotency-Key": key} if key else None
         r = self.post("/api/v1/jobs", job, token=token, headers=h)
         assert r.status in (200, 201), r
@@ -265,3 +267,17 @@ class Cluster:
             return rows
         finally:
             con.close()
+
+
+class ClusterTest(unittest.TestCase):
+    """Base for tests with a class-wide Cluster in cls.c: prints the tails
+    of the daemons' logs after any failing test, so CI output says why."""
+
+    def run(self, result=None):
+        before = len(result.failures) + len(result.errors) if result else 0
+        out = super().run(result)
+        if result and len(result.failures) + len(result.errors) > before:
+            c = getattr(type(self), "c", None)
+            if c:
+                c.dump_logs()
+        return out

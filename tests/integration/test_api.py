@@ -8,10 +8,10 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import ADMIN_PASSWORD, Cluster  # noqa: E402
+from harness import ADMIN_PASSWORD, Cluster, ClusterTest  # noqa: E402
 
 
-class ApiTest(unittest.TestCase):
+class ApiTest(ClusterTest):
     @classmethod
     def setUpClass(cls):
         cls.c = Cluster("api", max_body=1 << 20).start_hub()
