@@ -63,6 +63,10 @@ int hpcnet_sched_place(const struct hpcnet_sched_center *c, size_t n,
 	for (i = 0; i < n; i++) {
 		double s;
 
+		/* Other centers are no candidates for a pinned job; skipping them
+		 * here keeps `why` about the pinned center, not "pinned elsewhere". */
+		if (j->pin && strcmp(j->pin, c[i].id) != 0)
+			continue;
 		if (!c[i].online || !hpcnet_sched_fits_ever(&c[i], j, why, sizeof(why)))
 			continue;
 		eligible++;
@@ -80,6 +84,8 @@ int hpcnet_sched_place(const struct hpcnet_sched_center *c, size_t n,
 				 eligible, eligible > 1 ? "s" : "");
 		else if (why[0])
 			snprintf(reason, len, "waiting: no online center can run it (%s)", why);
+		else if (j->pin)
+			snprintf(reason, len, "waiting: the center it is pinned to is not online");
 		else
 			snprintf(reason, len, "waiting: no center is online");
 		return -1;
