@@ -172,13 +172,15 @@ static int admit(struct hpcnet_req *r, const struct hpcnet_sched_job *j)
 	return rc;
 }
 
-static int reply_job(struct hpcnet_req *r, int status, const char *id)
+/* Replies with the full job view; row is the job if the caller has it
+ * already (borrowed), else NULL to load it. */
+static int reply_job_row(struct hpcnet_req *r, int status, const char *id, json_t *have)
 {
-	json_t *row = NULL, *events = NULL;
-	int rc = hpcnet_store_job_get(hpcnet_req_db(r), id, &row);
+	json_t *row = json_incref(have), *events = NULL;
+	int rc = row ? 0 : hpcnet_store_job_get(hpcnet_req_db(r), id, &row);
 
 	if (rc == 0)
-		rc = hpcnet_store_job_events(r->db, id, &events);
+		rc = hpcnet_store_job_events(hpcnet_req_db(r), id, &events);
 	if (rc == 0)
 		hpcnet_reply_json(r, status, hpcnet_view_job(row, events));
 	else
@@ -186,6 +188,11 @@ static int reply_job(struct hpcnet_req *r, int status, const char *id)
 	json_decref(row);
 	json_decref(events);
 	return 0;
+}
+
+static int reply_job(struct hpcnet_req *r, int status, const char *id)
+{
+	return reply_job_row(r, status, id, NULL);
 }
 
 /* Inside a transaction: an earlier job under the same key, if any. */
@@ -346,8 +353,9 @@ int hpcnet_h_jobs_get(struct hpcnet_req *r)
 
 	if (visible_job(r, &row) < 0)
 		return 0;
+	reply_job_row(r, 200, r->params[0], row);
 	json_decref(row);
-	return reply_job(r, 200, r->params[0]);
+	return 0;
 }
 
 int hpcnet_h_jobs_list(struct hpcnet_req *r)
