@@ -84,7 +84,8 @@ class Cluster:
                  what="hub port file")
         if self.hub.poll() is not None:
             raise AssertionError("hub exited: " + self.log_tail("hub.log"))
-        self.port = int(open(port_file).read())
+        with open(port_file) as f:
+            self.port = int(f.read())
         self._conns.clear()
         wait_for(lambda: self._health_ok(), what="hub health")
         return self
