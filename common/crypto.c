@@ -32,14 +32,17 @@ void hpcnet_crypto_sha256_hex(const void *data, size_t n, char *out)
 void hpcnet_crypto_token(const char *prefix, char *out, size_t len)
 {
 	unsigned char raw[32];
-	size_t plen = strlen(prefix);
+	char b64[44]; /* sodium_base64_ENCODED_LEN(32, URLSAFE_NO_PADDING) */
 
+	/* Encoded into a full-size buffer first: sodium_bin2base64 aborts the
+	 * process when the output is too small, and callers that want a
+	 * shorter secret (a generated password) pass a smaller len. */
 	randombytes_buf(raw, sizeof(raw));
-	snprintf(out, len, "%s", prefix);
-	if (len > plen)
-		sodium_bin2base64(out + plen, len - plen, raw, sizeof(raw),
-				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	snprintf(out, len, "%s%s", prefix, b64);
 	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(b64, sizeof(b64));
 }
 
 int hpcnet_crypto_password_hash(const char *password, char out[HPCNET_PWHASH_LEN])

@@ -20,7 +20,8 @@ void hpcnet_crypto_random(void *buf, size_t n);
 void hpcnet_crypto_sha256_hex(const void *data, size_t n, char *out);
 /*
  * Makes a new secret of the form PREFIX + 43 base64url chars (256 random
- * bits) into out (>= strlen(prefix) + 44). Secrets are shown once and only
+ * bits) into out (>= strlen(prefix) + 44 for the full secret; a smaller len
+ * truncates it, 6 bits per char kept). Secrets are shown once and only
  * their SHA-256 is stored: with 256 bits of entropy a slow hash adds nothing.
  */
 void hpcnet_crypto_token(const char *prefix, char *out, size_t len);
