@@ -34,13 +34,32 @@ void hpcnet_time_format(int64_t ms, char *buf, size_t len)
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
+/* 1 when s matches pat, where '9' stands for any digit. sscanf's %d alone
+ * would also take signs and spaces ("2026-11-23T-1:00:00Z"). */
+static int shaped(const char *s, const char *pat)
+{
+	for (; *pat; s++, pat++)
+		if (*pat == '9' ? !(*s >= '0' && *s <= '9') : *s != *pat)
+			return 0;
+	return 1;
+}
+
+static int days_in_month(int year, int mon)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return mon == 2 && leap ? 29 : days[mon - 1];
+}
+
 int hpcnet_time_parse(const char *s, int64_t *ms)
 {
 	struct tm tm = { 0 };
 	int frac_ms = 0, off = 0, n = 0;
 	const char *p;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	if (!shaped(s, "9999-99-99T99:99:99") ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
 		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
 		return HPCNET_EINVAL;
 	p = s + n;
@@ -60,7 +79,8 @@ int hpcnet_time_parse(const char *s, int64_t *ms)
 	} else if (*p == '+' || *p == '-') {
 		int hh, mm;
 
-		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || strlen(p) != 6)
+		if (strlen(p) != 6 || !shaped(p + 1, "99:99") ||
+		    sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 23 || mm > 59)
 			return HPCNET_EINVAL;
 		off = (hh * 60 + mm) * 60 * (*p == '+' ? 1 : -1);
 		p += 6;
@@ -68,7 +88,8 @@ int hpcnet_time_parse(const char *s, int64_t *ms)
 		return HPCNET_EINVAL;
 	}
 	if (*p != '\0' || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
-	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+	    tm.tm_mday > days_in_month(tm.tm_year, tm.tm_mon) || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 60)
 		return HPCNET_EINVAL;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
