@@ -27,7 +27,7 @@ json_t *hpcnet_validate(json_t *obj, const struct hpcnet_field *fields);
 /* Appends one {"field","message"} to *errors (creating the array). */
 void hpcnet_validate_add(json_t **errors, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* 1 when s is a good object name: 1..63 chars of [a-z0-9-], first alnum. */
+/* 1 when s is a good object name: 1..63 chars of [a-z0-9._-], first alnum. */
 int hpcnet_validate_name(const char *s);
 
 #endif
