@@ -11,7 +11,7 @@
 #include "hpcnet/adapter.h"
 
 const struct hpcnet_adapter *const hpcnet_adapters[] = {
-	&hpcnet_adapter_local, /* first: the default when none is configured */
+	&hpcnet_adapter_local, /* the embedded default: needs no cluster */
 	&hpcnet_adapter_none,
 	NULL,
 };

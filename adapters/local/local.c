@@ -464,6 +464,14 @@ static int local_submit(void *state, const struct hpcnet_job_spec *job, char *re
 	if (rc < 0)
 		return rc;
 	dir = hpcnet_local_path(L->root, job->id);
+	if (hpcnet_local_exists(dir, HPCNET_LOCAL_SPEC)) {
+		/* Committed, but init could not read it: never overwrite a job
+		 * that may have run. */
+		hpcnet_error("local: job %s: %s/%s exists but is unreadable", job->id, dir,
+			     HPCNET_LOCAL_SPEC);
+		rc = HPCNET_EPROTO;
+		goto out;
+	}
 	/* Leftovers of a submit cut short before its commit point. */
 	rc = hpcnet_fs_remove_tree(dir);
 	if (rc == 0)
@@ -485,7 +493,8 @@ out:
 	return rc;
 }
 
-static int local_poll(void *state, const char *job_id, const char *ref, struct hpcnet_job_status *st)
+static int local_poll(void *state, const char *job_id, const char *ref,
+		      struct hpcnet_job_status *st)
 {
 	struct local *L = state;
 	struct ljob *j;

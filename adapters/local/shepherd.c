@@ -431,13 +431,13 @@ static void __attribute__((noreturn)) shepherd_main(struct shep *sh, int ack)
 	char *log, answer;
 	int rc;
 
-	/* Signals first: the agent's handlers must never run in here. */
-	sigemptyset(&wake);
-	sigaddset(&wake, SIGCHLD);
-	sigaddset(&wake, SIGTERM);
-	sigaddset(&wake, SIGINT);
-	sigaddset(&wake, SIGHUP);
-	sigaddset(&wake, SIGUSR1);
+	/*
+	 * Signals first: the agent's handlers must never run in here, and no
+	 * stray signal may kill the shepherd and so lose the job's status.
+	 * All are blocked and taken with sigtimedwait(); only SIGCHLD and
+	 * SIGTERM mean anything.
+	 */
+	sigfillset(&wake);
 	sigprocmask(SIG_SETMASK, &wake, NULL);
 	signal(SIGCHLD, SIG_DFL); /* SIG_IGN would auto-reap the job and lose its status */
 	signal(SIGPIPE, SIG_IGN); /* a dead agent on the ack pipe is not our problem */
