@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ULID-like ids; see id.h. */
+/*
+ * ULID-like ids; see id.h. Monotonic within a process (the ULID spec's
+ * rule): ids made in the same millisecond increment the random part
+ * instead of drawing a new one, so "newest first" by id holds exactly.
+ */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +15,30 @@
 
 static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/* The last id's time and random part: a named singleton, under its lock. */
+static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t last_t;
+static unsigned char last_rnd[10];
+
+/* Fills t and rnd: a new draw, or the last one plus one in the same ms. */
+static void next_parts(uint64_t *t, unsigned char rnd[10])
+{
+	int i;
+
+	pthread_mutex_lock(&last_lock);
+	if (*t <= last_t) {
+		*t = last_t;
+		for (i = 9; i >= 0 && ++last_rnd[i] == 0; i--)
+			;
+	} else {
+		last_t = *t;
+		hpcnet_crypto_random(last_rnd, sizeof(last_rnd));
+		last_rnd[0] &= 0x7f; /* room to increment without overflowing */
+	}
+	memcpy(rnd, last_rnd, sizeof(last_rnd));
+	pthread_mutex_unlock(&last_lock);
+}
+
 void hpcnet_id_new(const char *prefix, char out[HPCNET_ID_LEN])
 {
 	unsigned char rnd[10];
@@ -17,7 +46,7 @@ void hpcnet_id_new(const char *prefix, char out[HPCNET_ID_LEN])
 	char body[27];
 	int i;
 
-	hpcnet_crypto_random(rnd, sizeof(rnd));
+	next_parts(&t, rnd);
 	for (i = 9; i >= 0; i--) { /* 10 chars x 5 bits = 50 bits of time */
 		body[i] = b32[t & 31];
 		t >>= 5;

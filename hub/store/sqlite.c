@@ -34,8 +34,9 @@ struct stmt_slot {
 };
 
 struct hpcnet_db {
+	struct hpcnet_store *store;
 	sqlite3 *conn;
-	int in_tx;
+	int in_tx; /* holds store->write_lock */
 	struct stmt_slot cache[STMT_CACHE];
 	int ncache;
 };
@@ -52,9 +53,14 @@ struct hpcnet_store {
 	struct hpcnet_db *idle[POOL_MAX];
 	int nidle;
 	int nopen;
+	/* SQLite allows one writer; when writers collide, its busy handler
+	 * sleeps 1, 2, 5 ... 100 ms between tries, which caps a busy hub at a
+	 * few hundred commits/s. Writers of this process queue here instead
+	 * and are handed the lock at once. */
+	pthread_mutex_t write_lock;
 };
 
-static int open_conn(const char *path, struct hpcnet_db **out)
+static int open_conn(struct hpcnet_store *s, const char *path, struct hpcnet_db **out)
 {
 	static const char *pragmas = "PRAGMA journal_mode=WAL;"
 				     "PRAGMA synchronous=FULL;"
@@ -63,6 +69,7 @@ static int open_conn(const char *path, struct hpcnet_db **out)
 	struct hpcnet_db *db = hpcnet_xcalloc(1, sizeof(*db));
 	char *err = NULL;
 
+	db->store = s;
 	if (sqlite3_open_v2(path, &db->conn,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
@@ -96,8 +103,9 @@ int hpcnet_store_open(const char *url, struct hpcnet_store **out)
 	s = hpcnet_xcalloc(1, sizeof(*s));
 	s->path = hpcnet_xstrdup(url + 7);
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->write_lock, NULL);
 	pthread_cond_init(&s->freed, NULL);
-	rc = open_conn(s->path, &db);
+	rc = open_conn(s, s->path, &db);
 	if (rc < 0)
 		goto fail;
 	s->nopen = 1;
@@ -128,6 +136,7 @@ void hpcnet_store_close(struct hpcnet_store *s)
 		free(db);
 	}
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->write_lock);
 	pthread_cond_destroy(&s->freed);
 	free(s->path);
 	free(s);
@@ -146,7 +155,7 @@ struct hpcnet_db *hpcnet_store_acquire(struct hpcnet_store *s)
 		if (s->nopen < POOL_MAX) {
 			s->nopen++;
 			pthread_mutex_unlock(&s->lock);
-			if (open_conn(s->path, &db) == 0)
+			if (open_conn(s, s->path, &db) == 0)
 				return db;
 			/* The file was openable at start; failing now means the
 			 * disk or fd table is exhausted: wait for a free one. */
@@ -184,12 +193,24 @@ static int exec_simple(struct hpcnet_db *db, const char *sql)
 	return 0;
 }
 
+static void write_unlock(struct hpcnet_db *db)
+{
+	if (!db->in_tx)
+		return;
+	db->in_tx = 0;
+	pthread_mutex_unlock(&db->store->write_lock);
+}
+
 int hpcnet_db_begin(struct hpcnet_db *db)
 {
-	int rc = exec_simple(db, "BEGIN IMMEDIATE");
+	int rc;
 
+	pthread_mutex_lock(&db->store->write_lock);
+	rc = exec_simple(db, "BEGIN IMMEDIATE");
 	if (rc == 0)
 		db->in_tx = 1;
+	else
+		pthread_mutex_unlock(&db->store->write_lock);
 	return rc;
 }
 
@@ -197,9 +218,9 @@ int hpcnet_db_commit(struct hpcnet_db *db)
 {
 	int rc = exec_simple(db, "COMMIT");
 
-	if (rc < 0)
-		hpcnet_db_rollback(db);
-	db->in_tx = 0;
+	if (rc < 0 && sqlite3_get_autocommit(db->conn) == 0)
+		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+	write_unlock(db);
 	return rc;
 }
 
@@ -207,7 +228,7 @@ void hpcnet_db_rollback(struct hpcnet_db *db)
 {
 	if (sqlite3_get_autocommit(db->conn) == 0)
 		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
-	db->in_tx = 0;
+	write_unlock(db);
 }
 
 static struct stmt_slot *cache_find(struct hpcnet_db *db, const char *sql)
@@ -313,14 +334,20 @@ int hpcnet_db_exec(struct hpcnet_db *db, const char *sql, const char *types, ...
 	struct stmt_slot *slot;
 	sqlite3_stmt *st;
 	va_list ap;
-	int rc, r;
+	int rc, r, locked;
 
 	va_start(ap, types);
 	rc = prepare_v(db, &st, &slot, sql, types, ap);
 	va_end(ap);
 	if (rc < 0)
 		return rc;
+	/* A write outside a transaction is its own transaction: same queue. */
+	locked = !db->in_tx && !sqlite3_stmt_readonly(st);
+	if (locked)
+		pthread_mutex_lock(&db->store->write_lock);
 	r = sqlite3_step(st);
+	if (locked)
+		pthread_mutex_unlock(&db->store->write_lock);
 	if (r == SQLITE_DONE || r == SQLITE_ROW) {
 		rc = sqlite3_changes(db->conn);
 	} else if (r == SQLITE_CONSTRAINT &&
