@@ -196,8 +196,9 @@ class ApiTest(ClusterTest):
 
     def test_agent_cannot_write_output_of_foreign_job(self):
         j = self.c.submit(self.bob, command="true")
-        # Not dispatched to this agent's center (or not yet): refused.
-        self.c.sql("UPDATE jobs SET center_id = NULL WHERE id = ?", (j["id"],))
+        # Running at another center: this agent may not write its output.
+        self.c.sql("UPDATE jobs SET center_id = ?, state = 'running' WHERE id = ?",
+                   (self.other_id, j["id"]))
         r = self.c.request("POST", "/api/v1/jobs/%s/stdout?offset=0" % j["id"], raw=b"x",
                            ctype="application/octet-stream", token=self.agent_token)
         self.problem(r, 404)
