@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Measures the hub's API on this machine: durable submits/s (each 201 is
+# fsync'd in SQLite before it is sent) with one client and with N
+# concurrent clients, and GET /jobs/{id} requests/s. A `none`-adapter agent
+# drains the jobs meanwhile, so the hub also dispatches and takes reports
+# while it is measured. Load comes from wrk (Debian package) on loopback.
+#   usage: bench/submit.sh [seconds per run (10)] [concurrent clients (16)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+conc=${2:-16}
+bin=${HPCNET_BIN:-build/hpcnet}
+
+command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } ||
+	{ echo "bench: needs wrk (apt-get install wrk)" >&2; exit 1; }
+[ -x "$bin" ] || bash scripts/build.sh
+
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+export HPCNET_ADMIN_PASSWORD=bench-admin-pass
+"$bin" hub --listen 127.0.0.1:0 --db "sqlite:$tmp/hub.db" --port-file "$tmp/port" 2>"$tmp/hub.log" &
+for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+base="http://127.0.0.1:$(cat "$tmp/port")/api/v1"
+
+json() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+admin=$(curl -sf -XPOST "$base/tokens" -d "{\"username\":\"admin\",\"password\":\"$HPCNET_ADMIN_PASSWORD\"}" | json '["token"]')
+join=$(curl -sf -XPOST -H "Authorization: Bearer $admin" "$base/centers" -d '{"name":"sink"}' | json '["join_token"]')
+"$bin" agent --hub "${base%/api/v1}" --join-token "$join" --name sink --adapter none \
+	--workdir "$tmp/agent" --cores 1000000 --mem 1P 2>"$tmp/agent.log" &
+for _ in $(seq 100); do
+	curl -sf -H "Authorization: Bearer $admin" "$base/centers/sink" | grep -q '"online"' && break
+	sleep 0.1
+done
+export TOKEN=$admin
+
+cat >"$tmp/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"command":"true","name":"bench"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+local created = 0
+response = function(status) if status == 201 then created = created + 1 end end
+LUA
+cat >"$tmp/get.lua" <<'LUA'
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+LUA
+
+rate() { awk '/Requests\/sec/ {print int($2)}'; }
+errors() { awk '/Non-2xx|Socket errors/ {print}'; }
+
+before=$(sqlite3 "$tmp/hub.db" 'SELECT COUNT(*) FROM jobs')
+one=$(wrk -t1 -c1 -d"${secs}s" -s "$tmp/post.lua" "$base/jobs" | tee "$tmp/w1" | rate)
+many=$(wrk -t2 -c"$conc" -d"${secs}s" -s "$tmp/post.lua" "$base/jobs" | tee "$tmp/w2" | rate)
+after=$(sqlite3 "$tmp/hub.db" 'SELECT COUNT(*) FROM jobs')
+job=$(curl -sf -H "Authorization: Bearer $admin" "$base/jobs?limit=1" | json '["items"][0]["id"]')
+get=$(wrk -t2 -c50 -d"${secs}s" -s "$tmp/get.lua" "$base/jobs/$job" | tee "$tmp/w3" | rate)
+done_jobs=$(sqlite3 "$tmp/hub.db" "SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'")
+
+cat <<OUT
+machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)
+durable submits/s, 1 client:            $one
+durable submits/s, $conc clients:           $many
+GET /jobs/{id} req/s, 50 connections:   $get
+jobs stored during the submit runs:     $((after - before))   (completed by the agent by the end: $done_jobs)
+OUT
+cat "$tmp/w1" "$tmp/w2" "$tmp/w3" | errors || true
