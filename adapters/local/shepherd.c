@@ -368,7 +368,7 @@ static void describe_end(const struct shep *sh, enum stop_why why, int ws, const
 	}
 }
 
-/* Runs the claimed job to its end and records it. Returns the exit status. */
+/* Runs the claimed job to its end and records it; returns the shepherd's exit code. */
 static int run(struct shep *sh, const sigset_t *wake)
 {
 	struct hpcnet_job_status st;
