@@ -159,7 +159,7 @@ static int admit(struct hpcnet_req *r, const struct hpcnet_sched_job *j)
 	json_t *rows = NULL;
 	char why[256];
 	size_t n;
-	int rc = hpcnet_schedloop_centers(hpcnet_req_db(r), &c, &n, &rows);
+	int rc = hpcnet_schedloop_centers(hpcnet_req_db(r), 0, &c, &n, &rows);
 
 	if (rc == 0)
 		rc = hpcnet_sched_admit(c, n, j, why, sizeof(why));

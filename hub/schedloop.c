@@ -18,8 +18,8 @@ static int64_t iv(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
-int hpcnet_schedloop_centers(struct hpcnet_db *db, struct hpcnet_sched_center **out, size_t *n,
-			     json_t **rows)
+int hpcnet_schedloop_centers(struct hpcnet_db *db, int with_load,
+			     struct hpcnet_sched_center **out, size_t *n, json_t **rows)
 {
 	json_t *load = NULL, *row, *l;
 	struct hpcnet_sched_center *c;
@@ -29,7 +29,7 @@ int hpcnet_schedloop_centers(struct hpcnet_db *db, struct hpcnet_sched_center **
 	*out = NULL;
 	*n = 0;
 	rc = hpcnet_store_center_list(db, rows);
-	if (rc == 0)
+	if (rc == 0 && with_load)
 		rc = hpcnet_store_job_load(db, &load);
 	if (rc < 0) {
 		json_decref(*rows);
@@ -76,7 +76,7 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 	if (expired > 0)
 		hpcnet_warn("%d center(s) missed heartbeats for %lld s: now offline", expired,
 			    (long long)(hub->center_ttl_ms / 1000));
-	rc = hpcnet_schedloop_centers(db, &c, &n, &rows);
+	rc = hpcnet_schedloop_centers(db, 1, &c, &n, &rows);
 	if (rc == 0)
 		rc = hpcnet_store_job_queued(db, PASS_LIMIT, &queued);
 	/* FIFO with backfill: a job that does not fit now does not block
