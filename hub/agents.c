@@ -128,8 +128,8 @@ int hpcnet_h_agents_heartbeat(struct hpcnet_req *r)
 		hpcnet_reply_invalid(r, errors);
 		goto out;
 	}
-	caps = json_dumps(json_object_get(body, "caps") ? json_object_get(body, "caps") : json_array(),
-			  JSON_COMPACT);
+	caps = json_object_get(body, "caps") ? json_dumps(json_object_get(body, "caps"), JSON_COMPACT)
+					     : hpcnet_xstrdup("[]");
 	rc = hpcnet_store_center_heartbeat(hpcnet_req_db(r), r->center_id, res, caps, hpcnet_now_ms());
 	free(caps);
 	if (rc == 0)

@@ -71,7 +71,7 @@ static int reply_with_join(struct hpcnet_req *r, int status, const char *id, con
 	c = hpcnet_view_center(row);
 	json_decref(row);
 	json_object_set_new(c, "join_token", json_string(secret));
-	json_object_set_new(c, "join_token_expires_at", hpcnet_view_time(json_integer(expires)));
+	json_object_set_new(c, "join_token_expires_at", hpcnet_view_time_ms(expires));
 	return hpcnet_reply_json(r, status, c);
 }
 

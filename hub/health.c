@@ -22,7 +22,7 @@ int hpcnet_h_health(struct hpcnet_req *r)
 		return hpcnet_reply_problem(r, 503, "the hub cannot read its database");
 	return hpcnet_reply_json(r, 200, json_pack("{s:s, s:s, s:o}", "status", "ok", "version",
 						   HPCNET_VERSION, "time",
-						   hpcnet_view_time(json_integer(hpcnet_now_ms()))));
+						   hpcnet_view_time_ms(hpcnet_now_ms())));
 }
 
 int hpcnet_h_openapi(struct hpcnet_req *r)

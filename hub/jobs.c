@@ -281,8 +281,9 @@ int hpcnet_h_jobs_submit(struct hpcnet_req *r)
 		goto out;
 	if (command)
 		script = script_buf = hpcnet_xasprintf("#!/bin/sh\n%s\n", command);
-	env_json = json_dumps(json_is_object(env) ? env : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
-	files_json = json_dumps(files ? files : json_array(), JSON_COMPACT);
+	env_json = json_is_object(env) ? json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS)
+				       : hpcnet_xstrdup("{}");
+	files_json = files ? json_dumps(files, JSON_COMPACT) : hpcnet_xstrdup("[]");
 	hpcnet_crypto_sha256_hex(r->body.data, r->body.len, hash);
 	hpcnet_id_new("job", id);
 	row = (struct hpcnet_job_row){

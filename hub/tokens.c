@@ -91,7 +91,7 @@ int hpcnet_h_tokens_create(struct hpcnet_req *r)
 		goto out;
 	}
 	out = json_pack("{s:s, s:s, s:o, s:o}", "id", id, "token", secret, "expires_at",
-			hpcnet_view_time(json_integer(now + ttl * 1000)), "user", hpcnet_view_user(user));
+			hpcnet_view_time_ms(now + ttl * 1000), "user", hpcnet_view_user(user));
 	hpcnet_reply_json(r, 201, out);
 out:
 	json_decref(user);

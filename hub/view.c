@@ -5,14 +5,17 @@
 #include "common/clock.h"
 #include "hub/view.h"
 
-json_t *hpcnet_view_time(json_t *ms)
+json_t *hpcnet_view_time_ms(int64_t ms)
 {
 	char buf[40];
 
-	if (!json_is_integer(ms))
-		return json_null();
-	hpcnet_time_format(json_integer_value(ms), buf, sizeof(buf));
+	hpcnet_time_format(ms, buf, sizeof(buf));
 	return json_string(buf);
+}
+
+json_t *hpcnet_view_time(json_t *ms)
+{
+	return json_is_integer(ms) ? hpcnet_view_time_ms(json_integer_value(ms)) : json_null();
 }
 
 static void copy(json_t *dst, json_t *row, const char *from, const char *to)

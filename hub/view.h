@@ -16,7 +16,8 @@ json_t *hpcnet_view_job(json_t *row, json_t *events /* borrowed, may be NULL */)
 json_t *hpcnet_view_center(json_t *row);
 json_t *hpcnet_view_user(json_t *row);
 json_t *hpcnet_view_token(json_t *row);
-/* ms -> RFC 3339 string, or JSON null when absent. */
+/* ms (borrowed JSON integer) -> RFC 3339 string, or JSON null when absent. */
 json_t *hpcnet_view_time(json_t *ms);
+json_t *hpcnet_view_time_ms(int64_t ms);
 
 #endif

@@ -143,22 +143,41 @@ class Cluster:
         wait_for(ok, timeout, what="centers %s online" % names)
 
     def stop(self):
-        for p in list(self.agents.values()) + ([self.hub] if self.hub else []):
+        """Stops everything with SIGTERM, as an operator would, and fails if
+        a daemon did not exit cleanly or a sanitizer reported anything."""
+        procs = list(self.agents.items()) + ([("hub", self.hub)] if self.hub else [])
+        for _, p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
-        for p in list(self.agents.values()) + ([self.hub] if self.hub else []):
+        problems = []
+        for name, p in procs:
             try:
-                p.wait(15)
+                p.wait(20)
             except subprocess.TimeoutExpired:
+                problems.append("%s did not stop within 20 s of SIGTERM" % name)
                 p.kill()
                 p.wait()
+            if p.returncode not in (0, -signal.SIGKILL):
+                problems.append("%s exited with status %s" % (name, p.returncode))
         # Jobs of the local adapter run in their own process groups; make
         # sure none outlives the test.
         subprocess.run(["pkill", "-KILL", "-f", self.dir], check=False)
-        if os.environ.get("HPCNET_KEEP_TMP"):
+        for f in os.listdir(self.dir):
+            if f.endswith(".log"):
+                with open(os.path.join(self.dir, f), errors="replace") as fh:
+                    text = fh.read()
+                for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                               "runtime error:"):
+                    if marker in text:
+                        problems.append("%s: %s" % (f, marker))
+        if problems:
+            self.dump_logs()
+        if os.environ.get("HPCNET_KEEP_TMP") or problems:
             print("kept", self.dir, file=sys.stderr)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+        if problems:
+            raise AssertionError("; ".join(problems))
 
     def log_tail(self, name, n=40):
         try:
