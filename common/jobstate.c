@@ -39,8 +39,8 @@ int hpcnet_job_transition_ok(enum hpcnet_job_state from, enum hpcnet_job_state t
 	if ((unsigned)from >= HPCNET_JOB_NSTATES || (unsigned)to >= HPCNET_JOB_NSTATES || from == to)
 		return 0;
 	if (from == HPCNET_JOB_LOST) /* a late, true answer from the center wins */
-		return to == HPCNET_JOB_SUCCEEDED || to == HPCNET_JOB_FAILED ||
-		       to == HPCNET_JOB_CANCELLED;
+		return to == HPCNET_JOB_RUNNING || to == HPCNET_JOB_SUCCEEDED ||
+		       to == HPCNET_JOB_FAILED || to == HPCNET_JOB_CANCELLED;
 	if (hpcnet_job_state_final(from))
 		return 0;
 	switch (to) {
@@ -53,9 +53,11 @@ int hpcnet_job_transition_ok(enum hpcnet_job_state from, enum hpcnet_job_state t
 	case HPCNET_JOB_CANCELLED: /* from anywhere not final */
 		return 1;
 	case HPCNET_JOB_HELD:
-	case HPCNET_JOB_PENDING:
 		return from == HPCNET_JOB_DISPATCHED || from == HPCNET_JOB_PENDING ||
-		       from == HPCNET_JOB_HELD || from == HPCNET_JOB_PREEMPTED;
+		       from == HPCNET_JOB_PREEMPTED;
+	case HPCNET_JOB_PENDING: /* also back from running: the center requeued it */
+		return from == HPCNET_JOB_DISPATCHED || from == HPCNET_JOB_HELD ||
+		       from == HPCNET_JOB_PREEMPTED || from == HPCNET_JOB_RUNNING;
 	case HPCNET_JOB_RUNNING:
 		return from >= HPCNET_JOB_DISPATCHED && from != HPCNET_JOB_RUNNING;
 	case HPCNET_JOB_PREEMPTED:

@@ -9,8 +9,9 @@
  *   plus lost (a center cannot account for the job), held, preempted.
  *
  * A center may skip states it was too fast to report (dispatched ->
- * succeeded), so transitions only ever move forward. A late true report
- * may still correct `lost`.
+ * succeeded), so transitions move forward, except that a center may put a
+ * running job back in its queue (requeue: running -> pending), and a late
+ * true report (running or final) corrects `lost`.
  */
 #ifndef HPCNET_JOB_H
 #define HPCNET_JOB_H

@@ -22,11 +22,12 @@
  *
  * Rules: only forward (a center may skip states it was too fast to
  * report); queued <- dispatched is the hub re-placing a job no center took;
- * pending/held/running interleave as the center's scheduler decides;
+ * pending/held/running interleave as the center's scheduler decides
+ * (running -> pending is a requeue);
  * preempted only from running; succeeded/failed/lost only once a center
  * has the job; cancelled from anything not final; nothing out of
  * succeeded/failed/cancelled; lost can still be corrected by a late,
- * true final report; nothing back to submitted; same -> same is no move.
+ * true report (running or final); nothing back to submitted; same -> same is no move.
  */
 static const unsigned char allowed[NS][NS] = {
 	/*                sub que dis pen hel run pre suc fai can los */
@@ -35,12 +36,12 @@ static const unsigned char allowed[NS][NS] = {
 	[HPCNET_JOB_DISPATCHED] = { 0,  1,  0,  1,  1,  1,  0,  1,  1,  1,  1 },
 	[HPCNET_JOB_PENDING]    = { 0,  0,  0,  0,  1,  1,  0,  1,  1,  1,  1 },
 	[HPCNET_JOB_HELD]       = { 0,  0,  0,  1,  0,  1,  0,  1,  1,  1,  1 },
-	[HPCNET_JOB_RUNNING]    = { 0,  0,  0,  0,  0,  0,  1,  1,  1,  1,  1 },
+	[HPCNET_JOB_RUNNING]    = { 0,  0,  0,  1,  0,  0,  1,  1,  1,  1,  1 },
 	[HPCNET_JOB_PREEMPTED]  = { 0,  0,  0,  1,  1,  1,  0,  1,  1,  1,  1 },
 	[HPCNET_JOB_SUCCEEDED]  = { 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0 },
 	[HPCNET_JOB_FAILED]     = { 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0 },
 	[HPCNET_JOB_CANCELLED]  = { 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0 },
-	[HPCNET_JOB_LOST]       = { 0,  0,  0,  0,  0,  0,  0,  1,  1,  1,  0 },
+	[HPCNET_JOB_LOST]       = { 0,  0,  0,  0,  0,  1,  0,  1,  1,  1,  0 },
 };
 
 static const char *const names[NS] = {
@@ -86,7 +87,7 @@ static void test_matrix_invariants(void **state)
 	assert_true(hpcnet_job_transition_ok(HPCNET_JOB_LOST, HPCNET_JOB_SUCCEEDED));
 	assert_true(hpcnet_job_transition_ok(HPCNET_JOB_LOST, HPCNET_JOB_FAILED));
 	assert_true(hpcnet_job_transition_ok(HPCNET_JOB_LOST, HPCNET_JOB_CANCELLED));
-	assert_false(hpcnet_job_transition_ok(HPCNET_JOB_LOST, HPCNET_JOB_RUNNING));
+	assert_true(hpcnet_job_transition_ok(HPCNET_JOB_LOST, HPCNET_JOB_RUNNING));
 	assert_false(hpcnet_job_transition_ok(HPCNET_JOB_LOST, HPCNET_JOB_QUEUED));
 	/* A center may skip what it was too fast to report. */
 	assert_true(hpcnet_job_transition_ok(HPCNET_JOB_DISPATCHED, HPCNET_JOB_SUCCEEDED));
