@@ -15,8 +15,13 @@ int hpcnet_sched_fits_ever(const struct hpcnet_sched_center *c, const struct hpc
 		snprintf(why, len, "the job is pinned to another center");
 		return 0;
 	}
-	if (!c->has_snapshot)
-		return 1; /* capacity unknown yet: give it the benefit of the doubt */
+	if (!c->has_snapshot) {
+		/* A center whose agent never reported is not evidence that a
+		 * job fits: admitting on it would queue jobs that may never run. */
+		snprintf(why, len, "%s has not reported its capacity yet (no agent has joined)",
+			 c->name);
+		return 0;
+	}
 	if (j->cores > c->total_cores) {
 		snprintf(why, len, "needs %lld cores, %s has %lld", (long long)j->cores, c->name,
 			 (long long)c->total_cores);

@@ -31,7 +31,8 @@ struct hpcnet_sched_job {
 };
 
 /* 1 when the center could run the job when empty; else 0 with why
- * ("needs 16 cores, alpha has 8"). */
+ * ("needs 16 cores, alpha has 8"). A center that never reported its
+ * capacity cannot. */
 int hpcnet_sched_fits_ever(const struct hpcnet_sched_center *c, const struct hpcnet_sched_job *j,
 			   char *why, size_t len);
 /* 1 when the job fits the center's free capacity now. */
@@ -48,9 +49,9 @@ int hpcnet_sched_place(const struct hpcnet_sched_center *c, size_t n,
 		       const struct hpcnet_sched_job *j, char *reason, size_t len);
 void hpcnet_sched_account(struct hpcnet_sched_center *c, const struct hpcnet_sched_job *j);
 /*
- * Admission at submit: 0 when at least one center could ever run the job
- * (or a center's capacity is still unknown); HPCNET_ENOFIT with a sentence
- * naming the largest center otherwise.
+ * Admission at submit: 0 when at least one center that has reported its
+ * capacity could ever run the job; HPCNET_ENOFIT with a sentence naming
+ * the largest center (or the pinned one) otherwise.
  */
 int hpcnet_sched_admit(const struct hpcnet_sched_center *c, size_t n,
 		       const struct hpcnet_sched_job *j, char *why, size_t len);

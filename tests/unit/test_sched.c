@@ -70,10 +70,11 @@ static void test_fits_ever(void **state)
 	j.pin = "ctr_a";
 	assert_int_equal(hpcnet_sched_fits_ever(&a, &j, why, sizeof(why)), 1);
 
-	/* Capacity not reported yet: any size is given the benefit of the doubt. */
+	/* Capacity not reported yet: nothing is known to fit. */
 	a.has_snapshot = 0;
-	j = job(100000, 100000, 64, NULL);
-	assert_int_equal(hpcnet_sched_fits_ever(&a, &j, why, sizeof(why)), 1);
+	j = job(1, 0, 0, NULL);
+	assert_int_equal(hpcnet_sched_fits_ever(&a, &j, why, sizeof(why)), 0);
+	assert_contains(why, "not reported");
 }
 
 static void test_fits_now(void **state)
@@ -177,9 +178,13 @@ static void test_admit(void **state)
 	j.pin = "ctr_c";
 	assert_int_equal(hpcnet_sched_admit(c, N(c), &j, why, sizeof(why)), 0);
 
-	/* A center whose capacity is unknown yet admits anything. */
-	j = job(1000, 1, 0, NULL);
+	/* A center whose capacity is unknown admits nothing, even small jobs
+	 * pinned to it; the others still do. */
+	j = job(1, 1, 0, "ctr_a");
 	c[0].has_snapshot = 0;
+	assert_int_equal(hpcnet_sched_admit(c, N(c), &j, why, sizeof(why)), HPCNET_ENOFIT);
+	assert_contains(why, "not reported");
+	j.pin = NULL;
 	assert_int_equal(hpcnet_sched_admit(c, N(c), &j, why, sizeof(why)), 0);
 
 	/* No centers at all: refused with a message that says what to do. */
