@@ -152,7 +152,7 @@ static void copy_str(json_t *o, const char *key, char *dst, size_t len)
 }
 
 int hpcnet_hublink_join(struct hpcnet_hublink *h, const char *join_token, const char *adapter,
-			const char *version, struct hpcnet_hublink_join *out)
+			const char *version, const char *name, struct hpcnet_hublink_join *out)
 {
 	json_t *body = json_pack("{s:s, s:s, s:s}", "join_token", join_token, "adapter", adapter,
 				 "version", version);
@@ -160,6 +160,10 @@ int hpcnet_hublink_join(struct hpcnet_hublink *h, const char *join_token, const 
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	/* The hub checks it before spending the token: a token for another
+	 * center is refused (409) and stays usable where it belongs. */
+	if (name)
+		json_object_set_new(body, "name", json_string(name));
 	rc = call_json(h, "POST", "/api/v1/centers/join", body, &ans);
 	json_decref(body);
 	if (rc < 0)

@@ -44,9 +44,10 @@ void hpcnet_hublink_set_center(struct hpcnet_hublink *h, const char *center_id, 
 /* The last failure in words ("HTTP 503: store unavailable", "Connection refused"). */
 const char *hpcnet_hublink_error(const struct hpcnet_hublink *h);
 
-/* POST /centers/join; fills *out on success. */
+/* POST /centers/join; name (may be NULL) is the center the caller expects.
+ * Fills *out on success. */
 int hpcnet_hublink_join(struct hpcnet_hublink *h, const char *join_token, const char *adapter,
-			const char *version, struct hpcnet_hublink_join *out);
+			const char *version, const char *name, struct hpcnet_hublink_join *out);
 
 /* POST /centers/{id}/heartbeat with body (borrowed); *status (>= 32 bytes) gets the center's status. */
 int hpcnet_hublink_heartbeat(struct hpcnet_hublink *h, json_t *body, char *status, size_t len);

@@ -7,9 +7,10 @@
  *   2. journal a finished long-poll's orders and cancels (commit);
  *   3. tick: submit journaled orders, deliver cancels, poll the adapter
  *      for every active job, journal what changed (commit);
- *   4. ship: output of running jobs (every ~1 s), then for finished jobs
- *      all remaining output followed by the final report; reports of
- *      everything unacknowledged; purge what the hub acknowledged;
+ *   4. ship: output of running jobs (every ~1 s, agent/output.c), then
+ *      for finished jobs all remaining output followed by the final
+ *      report; reports of everything unacknowledged; purge what the hub
+ *      acknowledged;
  *   5. heartbeat when due; re-arm the long-poll.
  *
  * Why this order: every order is committed before the adapter sees it,
@@ -27,22 +28,20 @@
  * because everything unacknowledged is still in the journal. "Stop" (the
  * hub refuses our credential) ends the agent with exit status 1.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
 #include "agent/hublink.h"
 #include "agent/journal.h"
 #include "agent/loop.h"
+#include "agent/order.h"
+#include "agent/output.h"
 #include "common/clock.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -58,7 +57,6 @@
 #define ORDERS_WAIT_S 25         /* long-poll hold when idle */
 #define OUTPUT_PERIOD_MS 1000    /* incremental output of running jobs */
 #define REPORT_RETRY_MS 1000     /* re-send unacknowledged reports */
-#define CHUNK_MAX (1u << 20)     /* one output POST */
 #define SHIP_BUDGET (8u << 20)   /* output bytes per iteration, so polling goes on */
 #define REPORT_BATCH 100
 #define BACKOFF_MIN_MS 500
@@ -222,157 +220,6 @@ static int ad_snapshot(struct agent *a, struct hpcnet_snapshot *snap)
 
 /* ---- orders ---- */
 
-/* Hub ids are prefix + base32; anything else must not reach a URL or a path. */
-static int id_ok(const char *s)
-{
-	size_t n;
-
-	if (!s || !*s)
-		return 0;
-	for (n = 0; s[n]; n++)
-		if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
-		      (s[n] >= '0' && s[n] <= '9') || s[n] == '_' || s[n] == '-'))
-			return 0;
-	return n < 128;
-}
-
-/* A job spec decoded from a journaled order; owns everything spec points to. */
-struct order_spec {
-	struct hpcnet_job_spec spec;
-	json_t *order;
-	const char **env;
-	struct hpcnet_job_file *files;
-	char *script;
-};
-
-static void order_spec_clear(struct order_spec *o)
-{
-	size_t i;
-
-	for (i = 0; i < o->spec.nenv; i++)
-		free((char *)o->env[i]);
-	free(o->env);
-	for (i = 0; i < o->spec.nfiles; i++)
-		free((void *)o->files[i].data);
-	free(o->files);
-	free(o->script);
-	json_decref(o->order);
-	memset(o, 0, sizeof(*o));
-}
-
-static int64_t int_field(json_t *o, const char *key, int64_t dflt, int64_t min, int64_t max,
-			 char *why, size_t len)
-{
-	json_t *v = json_object_get(o, key);
-	int64_t x;
-
-	if (!v || json_is_null(v))
-		return dflt;
-	x = json_is_integer(v) ? json_integer_value(v) : min - 1;
-	if (x < min || x > max) {
-		snprintf(why, len, "field '%s' must be an integer from %lld to %lld", key,
-			 (long long)min, (long long)max);
-		return dflt;
-	}
-	return x;
-}
-
-/*
- * Rebuilds the adapter's job spec from an order (docs/API.md). 0, or
- * HPCNET_EINVAL with the reason in why: such a job is reported failed.
- */
-static int order_spec_build(const char *job_id, const char *order_json, struct order_spec *o,
-			    char *why, size_t len)
-{
-	json_t *env, *files, *v;
-	const char *key, *s;
-	size_t i;
-
-	memset(o, 0, sizeof(*o));
-	*why = '\0';
-	o->order = json_loads(order_json ? order_json : "", 0, NULL);
-	if (!json_is_object(o->order)) {
-		snprintf(why, len, "the order is not a JSON object");
-		return HPCNET_EINVAL;
-	}
-	o->spec.id = job_id;
-	o->spec.name = json_string_value(json_object_get(o->order, "name")) ?: "job";
-	if ((s = json_string_value(json_object_get(o->order, "script")))) {
-		o->script = hpcnet_xstrdup(s);
-	} else if ((s = json_string_value(json_object_get(o->order, "command")))) {
-		o->script = hpcnet_xasprintf("#!/bin/sh\n%s\n", s);
-	} else {
-		snprintf(why, len, "the order has no script");
-		return HPCNET_EINVAL;
-	}
-	o->spec.script = o->script;
-	o->spec.cores = (int)int_field(o->order, "cores", 1, 1, 100000, why, len);
-	o->spec.mem_bytes = int_field(o->order, "memory_bytes", 0, 0, INT64_MAX, why, len);
-	o->spec.gpus = (int)int_field(o->order, "gpus", 0, 0, 1024, why, len);
-	o->spec.walltime_s = int_field(o->order, "walltime_seconds", 3600, 1, 31536000, why, len);
-	if (*why)
-		return HPCNET_EINVAL;
-
-	env = json_object_get(o->order, "env");
-	if (env && !json_is_null(env)) {
-		if (!json_is_object(env)) {
-			snprintf(why, len, "field 'env' must be an object");
-			return HPCNET_EINVAL;
-		}
-		o->env = hpcnet_xcalloc(json_object_size(env) + 1, sizeof(*o->env));
-		json_object_foreach(env, key, v) {
-			if (!json_is_string(v)) {
-				snprintf(why, len, "env '%s' must be a string", key);
-				return HPCNET_EINVAL;
-			}
-			o->env[o->spec.nenv++] = hpcnet_xasprintf("%s=%s", key, json_string_value(v));
-		}
-		o->spec.env = o->env;
-	}
-
-	files = json_object_get(o->order, "files");
-	if (files && !json_is_null(files)) {
-		if (!json_is_array(files)) {
-			snprintf(why, len, "field 'files' must be an array");
-			return HPCNET_EINVAL;
-		}
-		o->files = hpcnet_xcalloc(json_array_size(files) + 1, sizeof(*o->files));
-		json_array_foreach(files, i, v) {
-			struct hpcnet_job_file *f = &o->files[o->spec.nfiles];
-			const char *path = json_string_value(json_object_get(v, "path"));
-			const char *b64 = json_string_value(json_object_get(v, "content_base64"));
-			const char *raw = json_string_value(json_object_get(v, "content"));
-			size_t blen, dlen = 0;
-			unsigned char *data;
-
-			if (!path || (!b64 && !raw)) {
-				snprintf(why, len, "files[%zu] needs 'path' and 'content_base64'", i);
-				return HPCNET_EINVAL;
-			}
-			if (raw) {
-				dlen = strlen(raw);
-				data = (unsigned char *)hpcnet_xstrdup(raw);
-			} else {
-				blen = strlen(b64);
-				data = hpcnet_xmalloc(blen / 4 * 3 + 3);
-				if (sodium_base642bin(data, blen / 4 * 3 + 3, b64, blen, " \r\n", &dlen,
-						      NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
-					free(data);
-					snprintf(why, len, "files[%zu] '%s': content_base64 is not base64",
-						 i, path);
-					return HPCNET_EINVAL;
-				}
-			}
-			f->path = path;
-			f->data = data;
-			f->len = dlen;
-			o->spec.nfiles++;
-		}
-		o->spec.files = o->files;
-	}
-	return 0;
-}
-
 /*
  * The hub asks to cancel job_id. Journaled before anything else happens,
  * so the decision survives a crash.
@@ -468,7 +315,7 @@ static void on_orders(struct agent *a, json_t *ans)
 
 		if (rc < 0)
 			break;
-		if (!json_is_object(v) || !id_ok(id)) {
+		if (!json_is_object(v) || !hpcnet_order_id_ok(id)) {
 			hpcnet_warn("ignoring an order without a valid job_id");
 			continue;
 		}
@@ -490,7 +337,7 @@ static void on_orders(struct agent *a, json_t *ans)
 
 		if (rc < 0)
 			break;
-		if (!id_ok(id))
+		if (!hpcnet_order_id_ok(id))
 			continue;
 		nseen++;
 		rc = cancel_one(a, id);
@@ -562,11 +409,11 @@ static int submit_refused(int rc)
  */
 static int submit_one(struct agent *a, struct hpcnet_journal_job *row)
 {
-	struct order_spec o;
+	struct hpcnet_order o;
 	char ref[256] = "", why[256];
 	int rc;
 
-	rc = order_spec_build(row->job_id, row->order_json, &o, why, sizeof(why));
+	rc = hpcnet_order_parse(row->job_id, row->order_json, &o, why, sizeof(why));
 	if (rc < 0) {
 		rc = record_failed(a, row, "the center could not read the order: %s", why);
 		goto out;
@@ -586,7 +433,7 @@ static int submit_one(struct agent *a, struct hpcnet_journal_job *row)
 		rc = HPCNET_EUNAVAIL;
 	}
 out:
-	order_spec_clear(&o);
+	hpcnet_order_clear(&o);
 	return rc;
 }
 
@@ -729,104 +576,22 @@ fail:
 
 /* ---- ship: output and reports to the hub ---- */
 
-static const char *const stream_names[] = {
-	[HPCNET_JS_STDOUT] = "stdout",
-	[HPCNET_JS_STDERR] = "stderr",
-};
-
-/*
- * Uploads the part of one output file the hub does not have yet, up to
- * *budget bytes. *complete tells whether the hub now has all of it (or
- * will never take more). Returns 0 or a hub error for hub_failed().
- */
-static int ship_stream(struct agent *a, struct hpcnet_journal_job *row,
-		       enum hpcnet_journal_stream s, size_t *budget, int *complete)
-{
-	const char *path = s == HPCNET_JS_STDOUT ? row->stdout_path : row->stderr_path;
-	int64_t acked = row->out_acked[s], size, length;
-	int fd = -1, rc = 0, conflicts = 0;
-	char *buf = NULL;
-	struct stat sb;
-
-	*complete = 1;
-	if (!*path)
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		/* Gone (purged, never written): nothing left that anyone can ship. */
-		if (errno != ENOENT)
-			hpcnet_warn("job %s: cannot read %s (%s): not shipping it", row->job_id, path,
-				    strerror(errno));
-		return 0;
-	}
-	if (fstat(fd, &sb) < 0)
-		goto out;
-	size = sb.st_size;
-	buf = hpcnet_xmalloc(CHUNK_MAX);
-	while (acked < size && *budget > 0) {
-		size_t want = (size_t)(size - acked);
-		ssize_t got;
-
-		if (want > CHUNK_MAX)
-			want = CHUNK_MAX;
-		if (want > *budget)
-			want = *budget;
-		got = pread(fd, buf, want, acked);
-		if (got <= 0) {
-			hpcnet_warn("job %s: read %s: %s", row->job_id, path,
-				    got < 0 ? strerror(errno) : "file shrank");
-			break;
-		}
-		rc = hpcnet_hublink_output(a->hub, row->job_id, stream_names[s], acked, buf,
-					   (size_t)got, &length);
-		if (rc == 0 && length > acked) {
-			backoff_ok(&a->hub_bo);
-			*budget -= (size_t)got < *budget ? (size_t)got : *budget;
-			acked = length;
-			conflicts = 0;
-		} else if (rc == HPCNET_ECONFLICT && length >= 0 && ++conflicts < 3) {
-			/* A gap: the hub has less (or more) than we thought. */
-			hpcnet_debug("job %s: hub holds %lld bytes of %s, resuming there", row->job_id,
-				     (long long)length, stream_names[s]);
-			acked = length;
-			rc = 0;
-		} else if (rc == 0 || rc == HPCNET_ECONFLICT || rc == HPCNET_ENOTFOUND ||
-			   rc == HPCNET_EINVAL) {
-			/* The hub will not take these bytes; retrying cannot help. */
-			hpcnet_warn("job %s: the hub refused %s at offset %lld (%s); "
-				    "giving up on the rest of it",
-				    row->job_id, stream_names[s], (long long)acked,
-				    rc ? hpcnet_hublink_error(a->hub) : "no progress");
-			acked = size;
-			rc = 0;
-		} else {
-			break;
-		}
-		if (hpcnet_journal_output_acked(a->j, row->job_id, s, acked) < 0) {
-			db_failed(a);
-			break;
-		}
-		row->out_acked[s] = acked;
-	}
-	*complete = acked >= size;
-out:
-	free(buf);
-	close(fd);
-	return rc;
-}
-
-/* Ships output of row; returns 0 or a hub error. *complete as ship_stream(). */
+/* Ships row's output within the round's budget; 0 or a hub error. */
 static int ship_output(struct agent *a, struct hpcnet_journal_job *row, size_t *budget,
 		       int *complete)
 {
-	int c1 = 1, c2 = 1, rc;
+	int answered = 0;
+	int rc = hpcnet_output_ship(a->hub, a->j, row, budget, complete, &answered);
 
-	rc = ship_stream(a, row, HPCNET_JS_STDOUT, budget, &c1);
-	if (rc == 0)
-		rc = ship_stream(a, row, HPCNET_JS_STDERR, budget, &c2);
-	*complete = rc == 0 && c1 && c2;
+	if (answered)
+		backoff_ok(&a->hub_bo);
+	if (rc == HPCNET_ESTORE) {
+		db_failed(a);
+		*complete = 0;
+		return 0;
+	}
 	if (rc == 0 && !*complete)
-		a->more_output = 1;
+		a->more_output = 1; /* the budget ran out: next round at once */
 	return rc;
 }
 
@@ -1110,7 +875,8 @@ static int join(struct agent *a)
 		return 2;
 	}
 	for (;;) {
-		rc = hpcnet_hublink_join(a->hub, c->join_token, c->adapter, HPCNET_VERSION, &got);
+		rc = hpcnet_hublink_join(a->hub, c->join_token, c->adapter, HPCNET_VERSION, c->name,
+					 &got);
 		if (!transient(rc) || agent_stop)
 			break;
 		backoff_fail(a, &a->hub_bo, hpcnet_hublink_error(a->hub));
@@ -1329,6 +1095,10 @@ int hpcnet_agent_run(const struct hpcnet_agent_conf *conf)
 	hpcnet_info("center %s (%s) on %s: adapter %s, %d cores, %lld bytes memory, %d GPUs",
 		    a.cred.center_name, a.cred.center_id, conf->hub, a.ad->name, conf->cores,
 		    (long long)conf->mem_bytes, conf->gpus);
+	/* Until the adapter answers a snapshot, the totals are what we offer. */
+	a.last_snap.total_cores = conf->cores;
+	a.last_snap.total_mem_bytes = conf->mem_bytes;
+	a.last_snap.total_gpus = conf->gpus;
 	report_resume(&a);
 	run_loop(&a);
 	status = a.fatal;
