@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "hpcnet/error.h"
 #include "hub/http.h"
+#include "hub/static.h"
 #include "hub/store/db.h"
 
 static const char *status_title(int status)
@@ -246,6 +247,9 @@ static void dispatch(struct hpcnet_req *r)
 	const struct hpcnet_route *rt, *found = NULL;
 	int path_known = 0;
 
+	if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->method, "GET") == 0 &&
+	    hpcnet_static_serve(r))
+		return;
 	for (rt = hpcnet_routes; rt->method; rt++) {
 		if (!route_match(rt->pattern, r->path, r))
 			continue;
