@@ -263,11 +263,11 @@ static json_t *parse_report(json_t *item, struct hpcnet_job_report *rep)
 }
 
 /* Applies one report inside the caller's transaction: "applied" or "ignored". */
-static int apply_report(struct hpcnet_req *r, const struct hpcnet_job_report *rep,
-			const char **result, json_t **state)
+static int apply_report(struct hpcnet_db *db, const char *center_id,
+			const struct hpcnet_job_report *rep, const char **result, json_t **state)
 {
 	json_t *job = NULL;
-	int rc = hpcnet_store_job_get(r->db, rep->job_id, &job);
+	int rc = hpcnet_store_job_get(db, rep->job_id, &job);
 	const char *cur, *center;
 
 	*result = "ignored";
@@ -280,10 +280,10 @@ static int apply_report(struct hpcnet_req *r, const struct hpcnet_job_report *re
 	cur = json_string_value(json_object_get(job, "state"));
 	center = json_string_value(json_object_get(job, "center_id"));
 	*state = json_string(cur);
-	if (!center || strcmp(center, r->center_id) != 0)
+	if (!center || strcmp(center, center_id) != 0)
 		goto out; /* not this center's job (e.g. re-placed): tell it, change nothing */
 	if (hpcnet_job_transition_ok(hpcnet_job_state_parse(cur), hpcnet_job_state_parse(rep->state))) {
-		rc = hpcnet_store_job_apply_report(r->db, rep, hpcnet_now_ms());
+		rc = hpcnet_store_job_apply_report(db, rep, hpcnet_now_ms());
 		if (rc < 0)
 			goto out;
 		*result = "applied";
@@ -295,10 +295,41 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+/* A batch of reports, applied as one write of a group commit. */
+struct reports_write {
+	const char *center_id;
+	const struct hpcnet_job_report *reps;
+	size_t n;
+	json_t *results; /* out */
+};
+
+static int reports_fn(struct hpcnet_db *db, void *arg)
+{
+	struct reports_write *w = arg;
+	size_t i;
+	int rc = 0;
+
+	json_array_clear(w->results);
+	for (i = 0; rc == 0 && i < w->n; i++) {
+		const char *result;
+		json_t *state = NULL;
+
+		rc = apply_report(db, w->center_id, &w->reps[i], &result, &state);
+		if (rc == 0)
+			json_array_append_new(w->results, json_pack("{s:s, s:s, s:o}", "job_id",
+								    w->reps[i].job_id, "result",
+								    result, "state", state));
+		else
+			json_decref(state);
+	}
+	return rc;
+}
+
 int hpcnet_h_agents_reports(struct hpcnet_req *r)
 {
 	json_t *body = NULL, *items, *item, *errors = NULL, *results = json_array();
 	struct hpcnet_job_report *reps = NULL;
+	struct reports_write rw;
 	size_t i, n;
 	int rc;
 
@@ -324,21 +355,9 @@ int hpcnet_h_agents_reports(struct hpcnet_req *r)
 			goto out;
 		}
 	}
-	rc = hpcnet_db_begin(hpcnet_req_db(r));
-	for (i = 0; rc == 0 && i < n; i++) {
-		const char *result;
-		json_t *state = NULL;
-
-		rc = apply_report(r, &reps[i], &result, &state);
-		if (rc == 0)
-			json_array_append_new(results, json_pack("{s:s, s:s, s:o}", "job_id",
-								 reps[i].job_id, "result", result,
-								 "state", state));
-		else
-			json_decref(state);
-	}
-	if (rc == 0)
-		rc = hpcnet_db_commit(r->db);
+	rw = (struct reports_write){ .center_id = r->center_id, .reps = reps, .n = n,
+				     .results = results };
+	rc = hpcnet_req_write(r, reports_fn, &rw);
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);
 		goto out;

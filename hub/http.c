@@ -20,6 +20,7 @@
 #include "hub/http.h"
 #include "hub/static.h"
 #include "hub/store/db.h"
+#include "hub/store/writer.h"
 
 static const char *status_title(int status)
 {
@@ -53,6 +54,12 @@ void hpcnet_req_db_release(struct hpcnet_req *r)
 	if (r->db)
 		hpcnet_store_release(r->hub->store, r->db);
 	r->db = NULL;
+}
+
+int hpcnet_req_write(struct hpcnet_req *r, int (*fn)(struct hpcnet_db *db, void *arg), void *arg)
+{
+	hpcnet_req_db_release(r);
+	return hpcnet_store_write(r->hub->store, fn, arg);
 }
 
 const char *hpcnet_req_query(struct hpcnet_req *r, const char *name)

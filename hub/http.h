@@ -91,6 +91,10 @@ void hpcnet_http_stop(struct hpcnet_hub *hub);
 struct hpcnet_db *hpcnet_req_db(struct hpcnet_req *r);
 /* Returns the connection early (before a long-poll wait). */
 void hpcnet_req_db_release(struct hpcnet_req *r);
+/* Runs fn in the store's next group commit (hub/store/writer.h) and returns
+ * its result once durable. Gives back the request's own connection first:
+ * a request waiting in the queue must not hold one the leader needs. */
+int hpcnet_req_write(struct hpcnet_req *r, int (*fn)(struct hpcnet_db *db, void *arg), void *arg);
 const char *hpcnet_req_query(struct hpcnet_req *r, const char *name);
 const char *hpcnet_req_header(struct hpcnet_req *r, const char *name);
 /* Parses an integer query parameter within [min,max]; absent -> def. On a

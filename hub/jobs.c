@@ -195,48 +195,45 @@ static int reply_job(struct hpcnet_req *r, int status, const char *id)
 	return reply_job_row(r, status, id, NULL);
 }
 
-/* Inside a transaction: an earlier job under the same key, if any. */
-static int idem_lookup(struct hpcnet_req *r, const char *key, const char *hash,
-		       char job_id[HPCNET_ID_LEN])
+/* One submit's write, run inside a group commit (hub/store/writer.h). */
+struct submit_write {
+	const struct hpcnet_job_row *row;
+	const char *key, *hash;
+	char existing[HPCNET_ID_LEN]; /* out: the earlier job of a replay */
+};
+
+/* 0 inserted, 1 a replay of an earlier job under the same key (nothing
+ * written), HPCNET_ECONFLICT the key was used with another body. */
+static int submit_fn(struct hpcnet_db *db, void *arg)
 {
-	json_t *row = NULL;
-	int rc = hpcnet_store_idem_get(r->db, r->user_id, key, &row);
+	struct submit_write *w = arg;
+	json_t *prior = NULL;
+	int rc = 0;
 
-	if (rc <= 0)
-		return rc;
-	if (strcmp(json_string_value(json_object_get(row, "body_sha256")), hash) != 0)
-		rc = HPCNET_ECONFLICT;
-	else
-		snprintf(job_id, HPCNET_ID_LEN, "%s", json_string_value(json_object_get(row, "job_id")));
-	json_decref(row);
-	return rc;
-}
-
-static int insert_job(struct hpcnet_req *r, const struct hpcnet_job_row *row, const char *key,
-		      const char *hash, char existing[HPCNET_ID_LEN])
-{
-	int rc = hpcnet_db_begin(hpcnet_req_db(r));
-
-	if (rc == 0 && key)
-		rc = idem_lookup(r, key, hash, existing);
-	if (rc == 1) { /* a replay: nothing to write */
-		hpcnet_db_rollback(r->db);
-		return 1;
+	if (w->key) {
+		rc = hpcnet_store_idem_get(db, w->row->user_id, w->key, &prior);
+		if (rc == 1) {
+			if (strcmp(json_string_value(json_object_get(prior, "body_sha256")), w->hash))
+				rc = HPCNET_ECONFLICT;
+			else
+				snprintf(w->existing, sizeof(w->existing), "%s",
+					 json_string_value(json_object_get(prior, "job_id")));
+			json_decref(prior);
+			return rc;
+		}
 	}
 	if (rc == 0)
-		rc = hpcnet_store_job_insert(r->db, row);
-	if (rc == 0 && key)
-		rc = hpcnet_store_idem_put(r->db, r->user_id, key, hash, row->id, row->submitted_at);
-	if (rc == 0)
-		rc = hpcnet_db_commit(r->db);
-	else
-		hpcnet_db_rollback(r->db);
+		rc = hpcnet_store_job_insert(db, w->row);
+	if (rc == 0 && w->key)
+		rc = hpcnet_store_idem_put(db, w->row->user_id, w->key, w->hash, w->row->id,
+					   w->row->submitted_at);
 	return rc;
 }
 
 int hpcnet_h_jobs_submit(struct hpcnet_req *r)
 {
-	char id[HPCNET_ID_LEN], existing[HPCNET_ID_LEN], center[HPCNET_ID_LEN];
+	char id[HPCNET_ID_LEN], center[HPCNET_ID_LEN];
+	struct submit_write sw;
 	char hash[HPCNET_SHA256_HEX_LEN];
 	json_t *body = NULL, *errors, *files = NULL, *env;
 	const char *key = hpcnet_req_header(r, "Idempotency-Key");
@@ -296,9 +293,10 @@ int hpcnet_h_jobs_submit(struct hpcnet_req *r)
 				? json_integer_value(json_object_get(body, "walltime_seconds")) : 3600,
 		.submitted_at = hpcnet_now_ms(),
 	};
-	rc = insert_job(r, &row, key, hash, existing);
+	sw = (struct submit_write){ .row = &row, .key = key, .hash = hash };
+	rc = hpcnet_req_write(r, submit_fn, &sw);
 	if (rc == 1) {
-		reply_job(r, 200, existing);
+		reply_job(r, 200, sw.existing);
 	} else if (rc == HPCNET_ECONFLICT) {
 		hpcnet_reply_problem(r, 409, "Idempotency-Key '%s' was already used with a different"
 					     " request body", key);

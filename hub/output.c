@@ -71,44 +71,56 @@ int hpcnet_h_output_get(struct hpcnet_req *r)
 	return 0;
 }
 
-int hpcnet_h_output_put(struct hpcnet_req *r)
+/* One output chunk, appended as a write of a group commit. */
+struct output_write {
+	const char *job_id, *center_id, *stream;
+	int64_t offset;
+	const void *data;
+	size_t len;
+	int64_t length; /* out: stored length after (or, on a gap, before) */
+};
+
+static int output_fn(struct hpcnet_db *db, void *arg)
 {
-	const char *stream = stream_of(r);
-	int64_t offset, length = 0;
+	struct output_write *w = arg;
 	json_t *row = NULL;
 	const char *center;
+	int rc = hpcnet_store_job_get(db, w->job_id, &row);
+
+	center = json_string_value(json_object_get(row, "center_id"));
+	if (rc == 0 && (!center || strcmp(center, w->center_id) != 0))
+		rc = HPCNET_ENOTFOUND; /* only the center running a job writes its output */
+	if (rc == 0)
+		rc = hpcnet_store_output_append(db, w->job_id, w->stream, w->offset, w->data, w->len,
+						&w->length);
+	json_decref(row);
+	return rc;
+}
+
+int hpcnet_h_output_put(struct hpcnet_req *r)
+{
+	struct output_write w = { .stream = stream_of(r), .job_id = r->params[0],
+				  .center_id = r->center_id, .data = r->body.data,
+				  .len = r->body.len };
 	int rc;
 
-	if (hpcnet_req_query_int(r, "offset", 0, INT64_MAX, -1, &offset) < 0)
+	if (hpcnet_req_query_int(r, "offset", 0, INT64_MAX, -1, &w.offset) < 0)
 		return 0;
-	if (offset < 0)
+	if (w.offset < 0)
 		return hpcnet_reply_problem(r, 400, "query parameter 'offset' is required");
 	if (!hpcnet_id_valid("job", r->params[0]))
 		return hpcnet_reply_problem(r, 404, "'%s' is not a job id", r->params[0]);
-	rc = hpcnet_db_begin(hpcnet_req_db(r));
-	if (rc == 0)
-		rc = hpcnet_store_job_get(r->db, r->params[0], &row);
-	center = json_string_value(json_object_get(row, "center_id"));
-	if (rc == 0 && (!center || strcmp(center, r->center_id) != 0))
-		rc = HPCNET_ENOTFOUND; /* only the center running a job writes its output */
-	if (rc == 0)
-		rc = hpcnet_store_output_append(r->db, r->params[0], stream, offset, r->body.data,
-						r->body.len, &length);
-	json_decref(row);
-	if (rc == HPCNET_ECONFLICT) {
-		hpcnet_db_rollback(r->db);
+	rc = hpcnet_req_write(r, output_fn, &w);
+	if (rc == HPCNET_ECONFLICT)
 		return hpcnet_reply_json(r, 409, json_pack("{s:s, s:s, s:i, s:s, s:I}", "type",
 			"about:blank", "title", "Conflict", "status", 409, "detail",
 			"offset is past the end of the stored output: resume at 'length'", "length",
-			(json_int_t)length));
-	}
-	if (rc == 0)
-		rc = hpcnet_db_commit(r->db);
+			(json_int_t)w.length));
 	if (rc == HPCNET_ENOTFOUND)
 		return hpcnet_reply_problem(r, 404, "no job '%s' at this center", r->params[0]);
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
 	if (r->body.len)
 		hpcnet_notify_bump(&r->hub->notify);
-	return hpcnet_reply_json(r, 200, json_pack("{s:I}", "length", (json_int_t)length));
+	return hpcnet_reply_json(r, 200, json_pack("{s:I}", "length", (json_int_t)w.length));
 }

@@ -20,6 +20,7 @@
 #include "hpcnet/error.h"
 #include "hub/store/db.h"
 #include "hub/store/migrate.h"
+#include "hub/store/writer.h"
 
 #define POOL_MAX 16
 #define STMT_CACHE 64
@@ -58,6 +59,7 @@ struct hpcnet_store {
 	 * few hundred commits/s. Writers of this process queue here instead
 	 * and are handed the lock at once. */
 	pthread_mutex_t write_lock;
+	struct hpcnet_writer *writer; /* group commit queue (writer.c) */
 };
 
 static int open_conn(struct hpcnet_store *s, const char *path, struct hpcnet_db **out)
@@ -113,6 +115,7 @@ int hpcnet_store_open(const char *url, struct hpcnet_store **out)
 	hpcnet_store_release(s, db);
 	if (rc < 0)
 		goto fail;
+	s->writer = hpcnet_writer_new(s);
 	*out = s;
 	return 0;
 fail:
@@ -135,6 +138,7 @@ void hpcnet_store_close(struct hpcnet_store *s)
 		sqlite3_close(db->conn);
 		free(db);
 	}
+	hpcnet_writer_free(s->writer);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->write_lock);
 	pthread_cond_destroy(&s->freed);
@@ -534,4 +538,9 @@ int hpcnet_db_list_json(struct hpcnet_db *db, json_t **out, const char *sql, con
 int hpcnet_db_exec_script(struct hpcnet_db *db, const char *sql)
 {
 	return exec_simple(db, sql);
+}
+
+int hpcnet_store_write(struct hpcnet_store *s, hpcnet_write_fn fn, void *arg)
+{
+	return hpcnet_store_write_via(s->writer, fn, arg);
 }
