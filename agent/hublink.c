@@ -180,15 +180,19 @@ out:
 	return rc;
 }
 
-int hpcnet_hublink_heartbeat(struct hpcnet_hublink *h, json_t *body, char *status, size_t len)
+int hpcnet_hublink_heartbeat(struct hpcnet_hublink *h, json_t *body, char *status, size_t len,
+			     int *ttl_s)
 {
 	char *path = hpcnet_xasprintf("/api/v1/centers/%s/heartbeat", h->center_id);
 	json_t *ans = NULL;
 	int rc;
 
+	*ttl_s = 0;
 	rc = call_json(h, "POST", path, body, &ans);
-	if (rc == 0)
+	if (rc == 0) {
 		copy_str(ans, "status", status, len);
+		*ttl_s = (int)json_integer_value(json_object_get(ans, "ttl_seconds"));
+	}
 	json_decref(ans);
 	free(path);
 	return rc;

@@ -49,8 +49,13 @@ const char *hpcnet_hublink_error(const struct hpcnet_hublink *h);
 int hpcnet_hublink_join(struct hpcnet_hublink *h, const char *join_token, const char *adapter,
 			const char *version, const char *name, struct hpcnet_hublink_join *out);
 
-/* POST /centers/{id}/heartbeat with body (borrowed); *status (>= 32 bytes) gets the center's status. */
-int hpcnet_hublink_heartbeat(struct hpcnet_hublink *h, json_t *body, char *status, size_t len);
+/*
+ * POST /centers/{id}/heartbeat with body (borrowed). status gets the
+ * center's status as the hub sees it, *ttl_s the hub's offline timeout
+ * (0 if not given).
+ */
+int hpcnet_hublink_heartbeat(struct hpcnet_hublink *h, json_t *body, char *status, size_t len,
+			     int *ttl_s);
 
 /*
  * POST /centers/{id}/reports {"items": items} (borrowed). *results gets the

@@ -93,6 +93,7 @@ struct agent {
 	struct backoff hub_bo, ad_bo, db_bo;
 	int64_t next_tick_ms, next_output_ms, next_report_ms, next_heartbeat_ms;
 	int64_t next_orders_ms, next_prune_ms, next_poll_warn_ms;
+	int64_t orders_sent_ms; /* wall clock when the current long-poll was sent */
 	int dirty;        /* a state change not yet offered to the hub */
 	int more_output;  /* the output budget ran out: ship again soon */
 	int fatal;        /* exit status when the agent must stop, else 0 */
@@ -273,8 +274,10 @@ static int cancel_one(struct agent *a, const char *job_id)
 
 /*
  * The hub re-sent an order we already have. Normal until our pending
- * report lands. If the hub had acknowledged a report for it, the hub lost
- * it (say, restored from a backup): report the job's state again.
+ * report lands. If the hub had acknowledged a report for it before this
+ * long-poll was sent, the hub lost it (say, restored from a backup):
+ * report the job's state again. (A long-poll sent before the ack may
+ * legitimately still carry the order; the row's last write tells.)
  */
 static int order_known(struct agent *a, const char *job_id)
 {
@@ -283,7 +286,7 @@ static int order_known(struct agent *a, const char *job_id)
 
 	if (rc < 0)
 		return rc;
-	if (row.seq > 0 && row.acked_seq >= row.seq) {
+	if (row.seq > 0 && row.acked_seq >= row.seq && row.updated_ms < a->orders_sent_ms) {
 		hpcnet_warn("the hub re-sent the order of job %s, which it had acknowledged as %s: "
 			    "reporting it again, not running it again",
 			    job_id, row.state);
@@ -800,7 +803,7 @@ static void heartbeat(struct agent *a)
 	struct hpcnet_snapshot s;
 	char status[32] = "";
 	json_t *body;
-	int rc;
+	int rc, ttl = 0;
 
 	if (!hub_ready(a) || hpcnet_mono_ms() < a->next_heartbeat_ms)
 		return;
@@ -820,7 +823,7 @@ static void heartbeat(struct agent *a)
 			 (json_int_t)s.total_gpus, "free_gpus", (json_int_t)s.free_gpus,
 			 "queue_length", (json_int_t)s.queue_len, "running", (json_int_t)s.running,
 			 "caps", caps_json(a->ad->caps));
-	rc = hpcnet_hublink_heartbeat(a->hub, body, status, sizeof(status));
+	rc = hpcnet_hublink_heartbeat(a->hub, body, status, sizeof(status), &ttl);
 	json_decref(body);
 	if (rc < 0) {
 		if (!hub_failed(a, rc))
@@ -830,6 +833,10 @@ static void heartbeat(struct agent *a)
 	backoff_ok(&a->hub_bo);
 	if (strcmp(status, a->center_status) != 0) {
 		hpcnet_info("hub says center %s is %s", a->cred.center_name, status);
+		if (ttl > 0 && a->conf->heartbeat_s >= ttl)
+			hpcnet_warn("--heartbeat %d is not below the hub's %d s timeout: the hub will "
+				    "see this center as offline between heartbeats; use --heartbeat %d",
+				    a->conf->heartbeat_s, ttl, ttl / 3 > 0 ? ttl / 3 : 1);
 		snprintf(a->center_status, sizeof(a->center_status), "%s", status);
 	}
 }
@@ -1051,8 +1058,10 @@ static void run_loop(struct agent *a)
 		heartbeat(a);
 		prune(a);
 		if (!hpcnet_hublink_orders_busy(a->hub) && hub_ready(a) &&
-		    hpcnet_mono_ms() >= a->next_orders_ms)
+		    hpcnet_mono_ms() >= a->next_orders_ms) {
+			a->orders_sent_ms = hpcnet_now_ms();
 			hpcnet_hublink_orders_start(a->hub, ORDERS_WAIT_S);
+		}
 	}
 }
 
