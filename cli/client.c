@@ -404,14 +404,16 @@ static char *prompt_tty(const char *prompt, int echo)
 		close(fd);
 		return NULL;
 	}
-	fputs(prompt, f);
-	fflush(f);
+	/* echo off before the prompt: an answer typed right after it must
+	 * neither show nor be discarded by the flush */
 	if (!echo && tcgetattr(fd, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		quiet.c_lflag |= ECHONL;
 		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
 	}
+	fputs(prompt, f);
+	fflush(f);
 	line = read_line(f);
 	if (restore)
 		tcsetattr(fd, TCSAFLUSH, &old);

@@ -188,8 +188,10 @@ out:
 	return hpcnet_cli_exit_code(rc);
 }
 
+static int parse_simple(int argc, char **argv, const char *usage, int *json);
+
 static const char logout_usage[] =
-	"Usage: hpcnet logout\n"
+	"Usage: hpcnet logout [--json]\n"
 	"Revokes the saved token on the hub and forgets it (the hub URL and user\n"
 	"name are kept as defaults for the next `hpcnet login`).\n";
 
@@ -199,21 +201,23 @@ int hpcnet_cli_logout(int argc, char **argv)
 	struct hpcnet_cli c;
 	char *id = NULL, *path = NULL;
 	long status = 0;
-	int rc;
+	int rc, json = 0, revoked = 0;
 
 	memset(&c, 0, sizeof(c));
-	if (argc > 1) {
-		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-			fputs(logout_usage, stdout);
-			return HPCNET_EXIT_OK;
-		}
-		return hpcnet_cli_exit_code(hpcnet_cli_usage_error(logout_usage));
-	}
+	rc = parse_simple(argc, argv, logout_usage, &json);
+	if (rc != 0)
+		return rc > 0 ? HPCNET_EXIT_OK : hpcnet_cli_exit_code(rc);
 	rc = hpcnet_cli_config_load(&cfg);
 	if (rc < 0)
 		goto out;
 	if (!cfg.token) {
-		printf("Not signed in.\n");
+		if (json) {
+			json_t *out = json_pack("{s:b, s:b}", "signed_out", 1, "revoked", 0);
+
+			hpcnet_cli_print_json(out);
+			json_decref(out);
+		} else
+			printf("Not signed in.\n");
 		goto out;
 	}
 	if (cfg.token_id) {
@@ -224,6 +228,7 @@ int hpcnet_cli_logout(int argc, char **argv)
 		/* already expired or revoked: the goal is reached */
 		if (rc == HPCNET_EAUTH || rc == HPCNET_ENOTFOUND)
 			rc = 0;
+		revoked = rc == 0;
 		if (rc < 0) {
 			hpcnet_cli_explain(&c, status, NULL, c.error);
 			hpcnet_cli_errorf("the token could not be revoked on the hub; it is forgotten "
@@ -235,10 +240,18 @@ int hpcnet_cli_logout(int argc, char **argv)
 	}
 	kept.hub = cfg.hub;
 	kept.user = cfg.user;
-	if (hpcnet_cli_config_save(&kept) < 0 && rc == 0)
-		rc = HPCNET_EINVAL;
-	else
+	if (hpcnet_cli_config_save(&kept) < 0) {
+		if (rc == 0)
+			rc = HPCNET_EINVAL;
+	} else if (json) {
+		json_t *out = json_pack("{s:b, s:b, s:s?}", "signed_out", 1, "revoked", revoked, "hub",
+					cfg.hub);
+
+		hpcnet_cli_print_json(out);
+		json_decref(out);
+	} else {
 		printf("Signed out of %s.\n", cfg.hub ? cfg.hub : HPCNET_CLI_DEFAULT_HUB);
+	}
 out:
 	if (getenv("HPCNET_TOKEN") && *getenv("HPCNET_TOKEN"))
 		hpcnet_cli_errorf("note: HPCNET_TOKEN is still set in the environment; unset it too");

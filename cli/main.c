@@ -12,14 +12,12 @@
 
 #include "cli/cli.h"
 #include "common/xalloc.h"
+#include "agent/agent.h"
 #include "hub/hub.h"
 
 #ifndef HPCNET_VERSION
 #define HPCNET_VERSION "0.1.0"
 #endif
-
-/* agent/agent.h; argv[0] is "agent", returns the exit status. */
-int hpcnet_agent_main(int argc, char **argv);
 
 struct verb {
 	const char *name;
