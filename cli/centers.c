@@ -63,7 +63,7 @@ static void print_table(json_t *items)
 		/* a center whose agent never reported has no capacity to show */
 		json_t *res = strcmp(hpcnet_cli_str(ctr, "status"), "new") == 0
 				      ? NULL : json_object_get(ctr, "resources");
-		char cores[48], mem[48], gpus[48], queue[24], running[24], hb[32];
+		char cores[72], mem[72], gpus[72], queue[24], running[24], hb[32];
 
 		free_total(res, "free_cores", "total_cores", 0, cores, sizeof(cores));
 		free_total(res, "free_memory_bytes", "total_memory_bytes", 1, mem, sizeof(mem));

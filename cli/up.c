@@ -83,7 +83,6 @@ struct child {
 	int64_t restart_at; /* mono ms; 0 = no restart due */
 	int64_t backoff;
 	off_t log_start;   /* log size when it started: its tail is what it said */
-	int center;        /* index into up.centers, -1 for the hub */
 };
 
 struct center {
@@ -965,11 +964,9 @@ static int prepare_dir(struct up *u)
 		rc = hpcnet_fs_mkdirs(ctr->workdir, 0700);
 		snprintf(ch->name, sizeof(ch->name), "agent %s", ctr->name);
 		ch->log = hpcnet_xasprintf("%s/logs/agent-%s.log", u->dir, ctr->name);
-		ch->center = i;
 	}
 	snprintf(u->hub.name, sizeof(u->hub.name), "hub");
 	u->hub.log = hpcnet_xasprintf("%s/logs/hub.log", u->dir);
-	u->hub.center = -1;
 	if (rc < 0)
 		hpcnet_cli_errorf("cannot create the directories in %s: %s", u->dir, hpcnet_strerror(rc));
 	return rc;
