@@ -10,6 +10,7 @@
 #include "hub/http.h"
 #include "hub/schedloop.h"
 #include "hub/store/store.h"
+#include "hub/store/writer.h"
 
 #define PASS_LIMIT 2000
 
@@ -60,25 +61,74 @@ int hpcnet_schedloop_centers(struct hpcnet_db *db, int with_load,
 	return 0;
 }
 
+/* The placements of one pass, written as one write of a group commit. */
+struct placement {
+	const char *job_id, *center_id;
+	char reason[256];
+};
+
+struct dispatch_write {
+	struct placement *p;
+	size_t n;
+	int64_t now;
+	int placed; /* out */
+};
+
+static int dispatch_fn(struct hpcnet_db *db, void *arg)
+{
+	struct dispatch_write *w = arg;
+	size_t i;
+	int rc;
+
+	w->placed = 0;
+	for (i = 0; i < w->n; i++) {
+		/* Guarded by state = 'queued': a job cancelled since the read
+		 * is simply not dispatched. */
+		rc = hpcnet_store_job_dispatch(db, w->p[i].job_id, w->p[i].center_id, w->p[i].reason,
+					       w->now);
+		if (rc < 0)
+			return rc;
+		w->placed += rc;
+	}
+	return 0;
+}
+
+/* 1 when some online center has a free core now: else no queued job can
+ * be placed and the pass need not read them. */
+static int any_room(const struct hpcnet_sched_center *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (c[i].online && c[i].has_snapshot && c[i].used_cores < c[i].total_cores)
+			return 1;
+	return 0;
+}
+
 int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 {
 	struct hpcnet_db *db = hpcnet_store_acquire(hub->store);
 	struct hpcnet_sched_center *c = NULL;
+	struct dispatch_write w = { .now = hpcnet_now_ms() };
 	json_t *rows = NULL, *queued = NULL, *q;
-	int64_t now = hpcnet_now_ms();
 	size_t i, n = 0;
-	int rc, placed = 0, expired;
+	int rc, expired;
 
-	rc = hpcnet_db_begin(db);
-	if (rc < 0)
-		goto out;
-	expired = hpcnet_store_center_expire(db, now - hub->center_ttl_ms);
+	expired = hpcnet_store_center_expire(db, w.now - hub->center_ttl_ms);
 	if (expired > 0)
 		hpcnet_warn("%d center(s) missed heartbeats for %lld s: now offline", expired,
 			    (long long)(hub->center_ttl_ms / 1000));
+	/* Placement is computed from plain reads, without the write lock, so
+	 * submits are never held up by a long queue. Reading capacity before
+	 * use is safe: only this thread adds use, and jobs ending in between
+	 * only make the estimate conservative. */
 	rc = hpcnet_schedloop_centers(db, 1, &c, &n, &rows);
-	if (rc == 0)
-		rc = hpcnet_store_job_queued(db, PASS_LIMIT, &queued);
+	if (rc < 0 || !any_room(c, n))
+		goto out;
+	rc = hpcnet_store_job_queued(db, PASS_LIMIT, &queued);
+	if (rc < 0)
+		goto out;
+	w.p = hpcnet_xcalloc(json_array_size(queued) + 1, sizeof(*w.p));
 	/* FIFO with backfill: a job that does not fit now does not block
 	 * smaller ones behind it (no reservations yet). */
 	json_array_foreach(queued, i, q) {
@@ -86,39 +136,35 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 			.cores = iv(q, "cores"), .mem = iv(q, "memory_bytes"), .gpus = iv(q, "gpus"),
 			.pin = json_string_value(json_object_get(q, "center_requested")),
 		};
-		char reason[256];
-		int best;
+		struct placement *p = &w.p[w.n];
+		int best = hpcnet_sched_place(c, n, &j, p->reason, sizeof(p->reason));
 
-		if (rc < 0)
-			break;
-		best = hpcnet_sched_place(c, n, &j, reason, sizeof(reason));
 		if (best < 0)
 			continue;
-		rc = hpcnet_store_job_dispatch(db, json_string_value(json_object_get(q, "id")),
-					       c[best].id, reason, now);
-		if (rc > 0) {
-			hpcnet_sched_account(&c[best], &j);
-			placed++;
-			rc = 0;
-		}
+		p->job_id = json_string_value(json_object_get(q, "id"));
+		p->center_id = c[best].id;
+		hpcnet_sched_account(&c[best], &j);
+		w.n++;
 	}
-	if (rc == 0)
-		rc = hpcnet_db_commit(db);
-	else
-		hpcnet_db_rollback(db);
-	if (rc == 0 && placed > 0)
+	hpcnet_store_release(hub->store, db);
+	db = NULL;
+	if (w.n > 0)
+		rc = hpcnet_store_write(hub->store, dispatch_fn, &w);
+	if (rc == 0 && w.placed > 0)
 		hpcnet_notify_bump(&hub->notify); /* wake the agents' long-polls */
 out:
+	free(w.p);
 	free(c);
 	json_decref(rows);
 	json_decref(queued);
 	hpcnet_store_release(hub->store, db);
-	return rc < 0 ? rc : placed;
+	return rc < 0 ? rc : w.placed;
 }
 
 static void *loop(void *arg)
 {
 	struct hpcnet_hub *hub = arg;
+	int64_t next_upkeep = 0;
 
 	while (!hub->stopping) {
 		int64_t start = hpcnet_mono_ms();
@@ -127,6 +173,10 @@ static void *loop(void *arg)
 
 		if (rc < 0)
 			hpcnet_warn("scheduling pass failed: %s", hpcnet_strerror(rc));
+		if (start >= next_upkeep) {
+			hpcnet_store_maintain(hub->store);
+			next_upkeep = start + 1000;
+		}
 		/* Under a burst of submits every request bumps the generation:
 		 * a short pause batches them into one pass instead of many. */
 		hpcnet_sleep_ms(20);

@@ -38,6 +38,10 @@ struct hpcnet_db *hpcnet_store_acquire(struct hpcnet_store *s);
 /* Gives it back; rolls back a transaction the borrower left open. */
 void hpcnet_store_release(struct hpcnet_store *s, struct hpcnet_db *db);
 
+/* Background upkeep (WAL checkpoint); call about once a second from a
+ * thread that serves no request. 0 or HPCNET_ESTORE. */
+int hpcnet_store_maintain(struct hpcnet_store *s);
+
 /* BEGIN for writers: takes the write lock at once, so two writers never
  * deadlock upgrading read locks. */
 int hpcnet_db_begin(struct hpcnet_db *db);

@@ -24,6 +24,7 @@
 
 #define POOL_MAX 16
 #define STMT_CACHE 64
+#define WAL_MAX_FRAMES 8192 /* 32 MiB of 4 KiB pages */
 
 /* Prepared statements are kept per connection and reused: preparing a
  * join costs more than running it (a GET went from 2 prepares per query
@@ -67,6 +68,11 @@ static int open_conn(struct hpcnet_store *s, const char *path, struct hpcnet_db 
 	static const char *pragmas = "PRAGMA journal_mode=WAL;"
 				     "PRAGMA synchronous=FULL;"
 				     "PRAGMA foreign_keys=ON;"
+				     /* Checkpoints run in the background (see
+				      * hpcnet_store_maintain), never inside a request's
+				      * commit, where they stalled it for tens of ms. */
+				     "PRAGMA wal_autocheckpoint=0;"
+				     "PRAGMA journal_size_limit=67108864;"
 				     "PRAGMA temp_store=MEMORY;";
 	struct hpcnet_db *db = hpcnet_xcalloc(1, sizeof(*db));
 	char *err = NULL;
@@ -543,4 +549,28 @@ int hpcnet_db_exec_script(struct hpcnet_db *db, const char *sql)
 int hpcnet_store_write(struct hpcnet_store *s, hpcnet_write_fn fn, void *arg)
 {
 	return hpcnet_store_write_via(s->writer, fn, arg);
+}
+
+int hpcnet_store_maintain(struct hpcnet_store *s)
+{
+	struct hpcnet_db *db = hpcnet_store_acquire(s);
+	int log = 0, done = 0, rc;
+
+	/* PASSIVE copies what it can without waiting for readers or blocking
+	 * writers. Under steady writes it never catches up with the end of
+	 * the log, so the WAL would only grow: past WAL_MAX_FRAMES, hold our
+	 * writers for one TRUNCATE checkpoint (most frames are already
+	 * copied, so the pause is short) and start the log afresh. */
+	rc = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	if (rc == SQLITE_OK && log > WAL_MAX_FRAMES) {
+		pthread_mutex_lock(&s->write_lock);
+		rc = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+		pthread_mutex_unlock(&s->write_lock);
+	}
+	hpcnet_store_release(s, db);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		hpcnet_warn("store: checkpoint failed: %s", sqlite3_errstr(rc));
+		return HPCNET_ESTORE;
+	}
+	return 0;
 }
