@@ -46,7 +46,10 @@ char *hpcnet_xstrdup(const char *s)
 
 char *hpcnet_xstrndup(const char *s, size_t n)
 {
-	char *p = hpcnet_xmalloc(n + 1);
+	char *p;
+
+	n = strnlen(s, n); /* like strndup: stops at the string's end */
+	p = hpcnet_xmalloc(n + 1);
 
 	memcpy(p, s, n);
 	p[n] = '\0';

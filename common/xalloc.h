@@ -13,6 +13,7 @@ void *hpcnet_xmalloc(size_t n);
 void *hpcnet_xcalloc(size_t n, size_t size);
 void *hpcnet_xrealloc(void *p, size_t n);
 char *hpcnet_xstrdup(const char *s);
+/* At most n bytes of s, stopping at its NUL; always NUL-terminated. */
 char *hpcnet_xstrndup(const char *s, size_t n);
 /* printf into a new string; caller frees. */
 char *hpcnet_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -261,7 +261,7 @@ int hpcnet_h_jobs_submit(struct hpcnet_req *r)
 		files = norm_files(json_object_get(body, "files"), &errors);
 	pin = json_string_value(json_object_get(body, "center"));
 	if (!errors && pin && resolve_center(hpcnet_req_db(r), pin, center) < 0)
-		hpcnet_validate_add(&errors, "center", "no center with id or name '%s' (see hpcnet centers)",
+		hpcnet_validate_add(&errors, "center", "names no known center: '%s' (see hpcnet centers)",
 				    pin);
 	if (errors) {
 		hpcnet_reply_invalid(r, errors);
