@@ -33,9 +33,20 @@ const char *hpcnet_adapter_state_name(enum hpcnet_adapter_state s)
 		[HPCNET_AS_PENDING] = "pending",     [HPCNET_AS_RUNNING] = "running",
 		[HPCNET_AS_SUCCEEDED] = "succeeded", [HPCNET_AS_FAILED] = "failed",
 		[HPCNET_AS_CANCELLED] = "cancelled", [HPCNET_AS_LOST] = "lost",
+		[HPCNET_AS_HELD] = "held",           [HPCNET_AS_SUSPENDED] = "suspended",
 	};
 
 	if ((unsigned)s >= sizeof(names) / sizeof(names[0]) || !names[s])
 		return "unknown";
 	return names[s];
+}
+
+const char *hpcnet_adapter_opt(const struct hpcnet_adapter_conf *conf, const char *key)
+{
+	size_t i, n = strlen(key);
+
+	for (i = 0; i < conf->nopts; i++)
+		if (strncmp(conf->opts[i], key, n) == 0 && conf->opts[i][n] == '=')
+			return conf->opts[i] + n + 1;
+	return NULL;
 }

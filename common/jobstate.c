@@ -10,7 +10,7 @@ static const char *const names[HPCNET_JOB_NSTATES] = {
 	[HPCNET_JOB_HELD] = "held",           [HPCNET_JOB_RUNNING] = "running",
 	[HPCNET_JOB_PREEMPTED] = "preempted", [HPCNET_JOB_SUCCEEDED] = "succeeded",
 	[HPCNET_JOB_FAILED] = "failed",       [HPCNET_JOB_CANCELLED] = "cancelled",
-	[HPCNET_JOB_LOST] = "lost",
+	[HPCNET_JOB_LOST] = "lost",           [HPCNET_JOB_SUSPENDED] = "suspended",
 };
 
 const char *hpcnet_job_state_name(enum hpcnet_job_state s)
@@ -57,7 +57,10 @@ int hpcnet_job_transition_ok(enum hpcnet_job_state from, enum hpcnet_job_state t
 		       from == HPCNET_JOB_PREEMPTED;
 	case HPCNET_JOB_PENDING: /* also back from running: the center requeued it */
 		return from == HPCNET_JOB_DISPATCHED || from == HPCNET_JOB_HELD ||
-		       from == HPCNET_JOB_PREEMPTED || from == HPCNET_JOB_RUNNING;
+		       from == HPCNET_JOB_PREEMPTED || from == HPCNET_JOB_RUNNING ||
+		       from == HPCNET_JOB_SUSPENDED;
+	case HPCNET_JOB_SUSPENDED:
+		return from == HPCNET_JOB_RUNNING;
 	case HPCNET_JOB_RUNNING:
 		return from >= HPCNET_JOB_DISPATCHED && from != HPCNET_JOB_RUNNING;
 	case HPCNET_JOB_PREEMPTED:

@@ -148,7 +148,7 @@ int hpcnet_store_job_load(struct hpcnet_db *db, json_t **out)
 		"SELECT center_id, SUM(cores) AS cores, SUM(memory_bytes) AS memory_bytes,"
 		" SUM(gpus) AS gpus,"
 		" SUM(CASE WHEN state IN ('dispatched', 'pending', 'held') THEN 1 ELSE 0 END) AS waiting"
-		" FROM jobs WHERE state IN ('dispatched', 'pending', 'held', 'running', 'preempted')"
+		" FROM jobs WHERE state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')"
 		" AND center_id IS NOT NULL GROUP BY center_id", NULL);
 }
 
@@ -165,7 +165,7 @@ int hpcnet_store_job_cancels(struct hpcnet_db *db, const char *center_id, json_t
 {
 	return hpcnet_db_list_json(db, out,
 		"SELECT id FROM jobs WHERE center_id = ? AND cancel_requested = 1"
-		" AND state IN ('dispatched', 'pending', 'held', 'running', 'preempted')"
+		" AND state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')"
 		" ORDER BY id LIMIT 1000", "t", center_id);
 }
 

@@ -52,6 +52,11 @@ struct hpcnet_job_spec {
 	size_t nenv;
 	const struct hpcnet_job_file *files;
 	size_t nfiles;
+	/* Optional placement details (NULL: the center's default). */
+	const char *gpu_model;  /* e.g. "a100"; NULL = any model */
+	const char *partition;  /* Slurm partition / Grid Engine queue */
+	const char *account;
+	const char *qos;
 };
 
 /* Where a job is, as the center sees it. */
@@ -62,6 +67,18 @@ enum hpcnet_adapter_state {
 	HPCNET_AS_FAILED,    /* non-zero exit, signal, walltime, node failure ... */
 	HPCNET_AS_CANCELLED,
 	HPCNET_AS_LOST,      /* the center has no record of a job it accepted */
+	HPCNET_AS_HELD,      /* waiting, held by a user or an operator */
+	HPCNET_AS_SUSPENDED, /* started, then stopped (SIGSTOP, preemption by suspend) */
+};
+
+/* Things a user may ask of a job beyond cancel; an adapter lists the ones
+ * it can do in its caps. */
+enum hpcnet_job_action {
+	HPCNET_ACT_HOLD,
+	HPCNET_ACT_RELEASE,
+	HPCNET_ACT_SUSPEND,
+	HPCNET_ACT_RESUME,
+	HPCNET_ACT_REQUEUE,
 };
 
 struct hpcnet_job_status {
@@ -72,6 +89,7 @@ struct hpcnet_job_status {
 	int64_t ended_ms;        /* 0 if not ended */
 	double cpu_seconds;      /* user + system, so far or final */
 	int64_t max_rss_bytes;
+	double gpu_seconds;      /* allocated GPUs x elapsed, 0 if none */
 	char reason[256];        /* why pending/failed, for people; may be "" */
 	char stdout_path[4096];  /* files the agent ships to the hub; "" if none */
 	char stderr_path[4096];
@@ -84,6 +102,15 @@ struct hpcnet_snapshot {
 	int64_t total_gpus, free_gpus;
 	int64_t queue_len;  /* jobs accepted but not yet running */
 	int64_t running;
+	/* Optional detail (zero when the adapter cannot tell). */
+	int64_t est_wait_s;      /* expected wait of a new small job; -1 unknown */
+	int64_t nodes_total, nodes_idle, nodes_alloc, nodes_down;
+	struct hpcnet_gpu_pool {
+		char model[32];  /* "a100"; "" when the scheduler has no type */
+		int64_t total, free;
+	} gpu_pools[8];
+	int ngpu_pools;
+	char partitions[256];    /* comma-separated names, default first */
 };
 
 /* Settings an agent passes to its adapter (from its command line). */
@@ -93,6 +120,11 @@ struct hpcnet_adapter_conf {
 	int64_t mem_bytes;
 	int gpus;
 	int64_t kill_grace_s;    /* SIGTERM -> SIGKILL delay on cancel/walltime */
+	int cmd_timeout_ms;      /* limit for one scheduler command (0: 30 s) */
+	/* --adapter-opt KEY=VALUE strings, e.g. "partition=debug",
+	 * "sge_root=/var/lib/gridengine"; each adapter documents its own. */
+	const char *const *opts;
+	size_t nopts;
 };
 
 struct hpcnet_adapter {
@@ -112,6 +144,9 @@ struct hpcnet_adapter {
 	int (*snapshot)(void *state, struct hpcnet_snapshot *snap);
 	/* Forgets a finished job whose results the hub has acknowledged. Optional. */
 	int (*purge)(void *state, const char *job_id, const char *ref);
+	/* Hold / release / suspend / resume / requeue. Optional; only the
+	 * actions named in caps are ever asked for. */
+	int (*control)(void *state, const char *job_id, const char *ref, enum hpcnet_job_action act);
 };
 
 /* The built-in adapters, also listed in hpcnet_adapters[]. */
@@ -124,5 +159,7 @@ const struct hpcnet_adapter *hpcnet_adapter_find(const char *name);
 
 /* Adapter state names for the wire ("pending", "running", ...). */
 const char *hpcnet_adapter_state_name(enum hpcnet_adapter_state s);
+/* The value of KEY in conf->opts ("KEY=VALUE"), or NULL. */
+const char *hpcnet_adapter_opt(const struct hpcnet_adapter_conf *conf, const char *key);
 
 #endif

@@ -6,7 +6,8 @@
  *   submitted -> queued -> dispatched -> pending -> running -> succeeded
  *                                                          -> failed
  *                                                          -> cancelled
- *   plus lost (a center cannot account for the job), held, preempted.
+ *   plus lost (a center cannot account for the job), held, preempted,
+ *   suspended (running <-> suspended).
  *
  * A center may skip states it was too fast to report (dispatched ->
  * succeeded), so transitions move forward, except that a center may put a
@@ -28,6 +29,7 @@ enum hpcnet_job_state {
 	HPCNET_JOB_FAILED,
 	HPCNET_JOB_CANCELLED,
 	HPCNET_JOB_LOST,
+	HPCNET_JOB_SUSPENDED, /* started, then stopped by the center (resumable) */
 	HPCNET_JOB_NSTATES,
 };
 

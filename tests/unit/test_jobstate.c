@@ -18,7 +18,7 @@
 
 /*
  * allowed[from][to]. Columns in enum order:
- * sub que dis pen hel run pre suc fai can los
+ * sub que dis pen hel run pre suc fai can los sus
  *
  * Rules: only forward (a center may skip states it was too fast to
  * report); queued <- dispatched is the hub re-placing a job no center took;
@@ -30,23 +30,24 @@
  * true report (running or final); nothing back to submitted; same -> same is no move.
  */
 static const unsigned char allowed[NS][NS] = {
-	/*                sub que dis pen hel run pre suc fai can los */
-	[HPCNET_JOB_SUBMITTED]  = { 0,  1,  0,  0,  0,  0,  0,  0,  0,  1,  0 },
-	[HPCNET_JOB_QUEUED]     = { 0,  0,  1,  0,  0,  0,  0,  0,  0,  1,  0 },
-	[HPCNET_JOB_DISPATCHED] = { 0,  1,  0,  1,  1,  1,  0,  1,  1,  1,  1 },
-	[HPCNET_JOB_PENDING]    = { 0,  0,  0,  0,  1,  1,  0,  1,  1,  1,  1 },
-	[HPCNET_JOB_HELD]       = { 0,  0,  0,  1,  0,  1,  0,  1,  1,  1,  1 },
-	[HPCNET_JOB_RUNNING]    = { 0,  0,  0,  1,  0,  0,  1,  1,  1,  1,  1 },
-	[HPCNET_JOB_PREEMPTED]  = { 0,  0,  0,  1,  1,  1,  0,  1,  1,  1,  1 },
-	[HPCNET_JOB_SUCCEEDED]  = { 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0 },
-	[HPCNET_JOB_FAILED]     = { 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0 },
-	[HPCNET_JOB_CANCELLED]  = { 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0 },
-	[HPCNET_JOB_LOST]       = { 0,  0,  0,  0,  0,  1,  0,  1,  1,  1,  0 },
+	/*                sub que dis pen hel run pre suc fai can los sus */
+	[HPCNET_JOB_SUBMITTED]  = { 0,  1,  0,  0,  0,  0,  0,  0,  0,  1,  0,  0 },
+	[HPCNET_JOB_QUEUED]     = { 0,  0,  1,  0,  0,  0,  0,  0,  0,  1,  0,  0 },
+	[HPCNET_JOB_DISPATCHED] = { 0,  1,  0,  1,  1,  1,  0,  1,  1,  1,  1,  0 },
+	[HPCNET_JOB_PENDING]    = { 0,  0,  0,  0,  1,  1,  0,  1,  1,  1,  1,  0 },
+	[HPCNET_JOB_HELD]       = { 0,  0,  0,  1,  0,  1,  0,  1,  1,  1,  1,  0 },
+	[HPCNET_JOB_RUNNING]    = { 0,  0,  0,  1,  0,  0,  1,  1,  1,  1,  1,  1 },
+	[HPCNET_JOB_PREEMPTED]  = { 0,  0,  0,  1,  1,  1,  0,  1,  1,  1,  1,  0 },
+	[HPCNET_JOB_SUCCEEDED]  = { 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0 },
+	[HPCNET_JOB_FAILED]     = { 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0 },
+	[HPCNET_JOB_CANCELLED]  = { 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0 },
+	[HPCNET_JOB_LOST]       = { 0,  0,  0,  0,  0,  1,  0,  1,  1,  1,  0,  0 },
+	[HPCNET_JOB_SUSPENDED]  = { 0,  0,  0,  1,  0,  1,  0,  1,  1,  1,  1,  0 },
 };
 
 static const char *const names[NS] = {
 	"submitted", "queued", "dispatched", "pending", "held", "running",
-	"preempted", "succeeded", "failed", "cancelled", "lost",
+	"preempted", "succeeded", "failed", "cancelled", "lost", "suspended",
 };
 
 static void test_transition_matrix(void **state)
