@@ -46,15 +46,17 @@ int hpcnet_job_transition_ok(enum hpcnet_job_state from, enum hpcnet_job_state t
 	switch (to) {
 	case HPCNET_JOB_SUBMITTED:
 		return 0;
-	case HPCNET_JOB_QUEUED: /* admission, or re-placement before a center took it */
-		return from == HPCNET_JOB_SUBMITTED || from == HPCNET_JOB_DISPATCHED;
+	case HPCNET_JOB_QUEUED: /* admission, re-placement before a center took it,
+				 * or released from a hold in the hub's queue */
+		return from == HPCNET_JOB_SUBMITTED || from == HPCNET_JOB_DISPATCHED ||
+		       from == HPCNET_JOB_HELD;
 	case HPCNET_JOB_DISPATCHED:
 		return from == HPCNET_JOB_QUEUED;
 	case HPCNET_JOB_CANCELLED: /* from anywhere not final */
 		return 1;
-	case HPCNET_JOB_HELD:
-		return from == HPCNET_JOB_DISPATCHED || from == HPCNET_JOB_PENDING ||
-		       from == HPCNET_JOB_PREEMPTED;
+	case HPCNET_JOB_HELD: /* at a center, or in the hub's queue */
+		return from == HPCNET_JOB_QUEUED || from == HPCNET_JOB_DISPATCHED ||
+		       from == HPCNET_JOB_PENDING || from == HPCNET_JOB_PREEMPTED;
 	case HPCNET_JOB_PENDING: /* also back from running: the center requeued it */
 		return from == HPCNET_JOB_DISPATCHED || from == HPCNET_JOB_HELD ||
 		       from == HPCNET_JOB_PREEMPTED || from == HPCNET_JOB_RUNNING ||

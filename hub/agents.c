@@ -97,6 +97,9 @@ static int own_center(struct hpcnet_req *r)
 static const struct hpcnet_field hb_fields[] = {
 	{ .name = "resources", .type = HPCNET_F_OBJECT, .required = 1 },
 	{ .name = "caps", .type = HPCNET_F_ARRAY },
+	{ .name = "health", .type = HPCNET_F_STRING, .min = 1, .max = 16 },
+	{ .name = "health_reason", .type = HPCNET_F_STRING, .max = 1024 },
+	{ .name = "snapshot", .type = HPCNET_F_OBJECT },
 	{ 0 },
 };
 
@@ -114,8 +117,9 @@ static const struct hpcnet_field res_fields[] = {
 
 int hpcnet_h_agents_heartbeat(struct hpcnet_req *r)
 {
-	json_t *body = NULL, *errors, *res, *row = NULL;
-	char *caps;
+	json_t *body = NULL, *errors, *res, *row = NULL, *v;
+	struct hpcnet_center_beat beat = { .health = "ok", .reason = "" };
+	char *caps, *snap;
 	int rc;
 
 	if (own_center(r) < 0 || hpcnet_req_json(r, &body) < 0)
@@ -124,14 +128,28 @@ int hpcnet_h_agents_heartbeat(struct hpcnet_req *r)
 	res = json_object_get(body, "resources");
 	if (!errors && json_is_object(res))
 		errors = hpcnet_validate(res, res_fields);
+	if ((v = json_object_get(body, "health")) && json_is_string(v)) {
+		beat.health = json_string_value(v);
+		if (strcmp(beat.health, "ok") != 0 && strcmp(beat.health, "degraded") != 0)
+			hpcnet_validate_add(&errors, "health", "must be \"ok\" or \"degraded\"");
+	}
 	if (errors) {
 		hpcnet_reply_invalid(r, errors);
 		goto out;
 	}
+	if ((v = json_object_get(body, "health_reason")) && json_is_string(v))
+		beat.reason = json_string_value(v);
 	caps = json_object_get(body, "caps") ? json_dumps(json_object_get(body, "caps"), JSON_COMPACT)
 					     : hpcnet_xstrdup("[]");
-	rc = hpcnet_store_center_heartbeat(hpcnet_req_db(r), r->center_id, res, caps, hpcnet_now_ms());
+	snap = json_object_get(body, "snapshot") ? json_dumps(json_object_get(body, "snapshot"),
+							      JSON_COMPACT)
+						 : hpcnet_xstrdup("{}");
+	beat.resources = res;
+	beat.caps_json = caps;
+	beat.snapshot_json = snap;
+	rc = hpcnet_store_center_heartbeat(hpcnet_req_db(r), r->center_id, &beat, hpcnet_now_ms());
 	free(caps);
+	free(snap);
 	if (rc == 0)
 		rc = hpcnet_store_center_get(r->db, r->center_id, &row);
 	if (rc < 0) {
@@ -165,12 +183,38 @@ static json_t *orders_view(json_t *rows)
 	return rows;
 }
 
+/* The ids of [{id}] rows as an array of strings. */
+static json_t *ids_of(json_t *rows)
+{
+	json_t *ids = json_array(), *row;
+	size_t i;
+
+	json_array_foreach(rows, i, row)
+		json_array_append(ids, json_object_get(row, "id"));
+	return ids;
+}
+
+/* Marks the orders of one answer as delivered (see store.h: a job whose
+ * order never left the hub may be re-placed without asking the center). */
+static int delivered_fn(struct hpcnet_db *db, void *arg)
+{
+	json_t *orders = arg, *o;
+	int64_t now = hpcnet_now_ms();
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(orders, i, o)
+		if (rc >= 0)
+			rc = hpcnet_store_job_mark_delivered(db, json_string_value(json_object_get(o,
+									      "job_id")), now);
+	return rc < 0 ? rc : 0;
+}
+
 int hpcnet_h_agents_orders(struct hpcnet_req *r)
 {
-	json_t *orders = NULL, *cancels = NULL, *ids;
+	json_t *orders = NULL, *cancels = NULL, *recalls = NULL, *controls = NULL;
 	int64_t wait_s, deadline;
 	uint64_t gen;
-	size_t i;
 	int rc;
 
 	if (own_center(r) < 0 || hpcnet_req_query_int(r, "wait", 0, MAX_WAIT_S, 0, &wait_s) < 0)
@@ -181,28 +225,37 @@ int hpcnet_h_agents_orders(struct hpcnet_req *r)
 		rc = hpcnet_store_job_orders(hpcnet_req_db(r), r->center_id, 100, &orders);
 		if (rc == 0)
 			rc = hpcnet_store_job_cancels(r->db, r->center_id, &cancels);
+		if (rc == 0)
+			rc = hpcnet_store_job_recalls(r->db, r->center_id, &recalls);
+		if (rc == 0)
+			rc = hpcnet_store_job_controls(r->db, r->center_id, &controls);
 		if (rc < 0)
-			goto fail;
-		if (json_array_size(orders) || json_array_size(cancels) ||
-		    hpcnet_mono_ms() >= deadline || r->hub->stopping)
+			goto out;
+		if (json_array_size(orders) || json_array_size(cancels) || json_array_size(recalls) ||
+		    json_array_size(controls) || hpcnet_mono_ms() >= deadline || r->hub->stopping)
 			break;
 		json_decref(orders);
 		json_decref(cancels);
-		orders = cancels = NULL;
+		json_decref(recalls);
+		json_decref(controls);
+		orders = cancels = recalls = controls = NULL;
 		/* Never sit on a pooled connection while waiting. */
 		hpcnet_req_db_release(r);
 		hpcnet_notify_wait(&r->hub->notify, gen, deadline);
 	}
-	ids = json_array();
-	for (i = 0; i < json_array_size(cancels); i++)
-		json_array_append(ids, json_object_get(json_array_get(cancels, i), "id"));
-	json_decref(cancels);
-	return hpcnet_reply_json(r, 200, json_pack("{s:o, s:o}", "items", orders_view(orders),
-						   "cancel", ids));
-fail:
+	if (json_array_size(orders))
+		rc = hpcnet_req_write(r, delivered_fn, orders);
+	if (rc < 0)
+		goto out;
+	hpcnet_reply_json(r, 200, json_pack("{s:O, s:o, s:o, s:O}", "items", orders_view(orders),
+					    "cancel", ids_of(cancels), "recall", ids_of(recalls),
+					    "control", controls));
+out:
 	json_decref(orders);
 	json_decref(cancels);
-	return hpcnet_reply_error(r, rc);
+	json_decref(recalls);
+	json_decref(controls);
+	return rc < 0 ? hpcnet_reply_error(r, rc) : 0;
 }
 
 static const struct hpcnet_field report_fields[] = {
@@ -214,6 +267,8 @@ static const struct hpcnet_field report_fields[] = {
 	{ .name = "ended_at", .type = HPCNET_F_STRING, .max = 64 },
 	{ .name = "reason", .type = HPCNET_F_STRING, .max = 1024 },
 	{ .name = "usage", .type = HPCNET_F_OBJECT },
+	{ .name = "control_done", .type = HPCNET_F_STRING, .min = 1, .max = 16 },
+	{ .name = "control_error", .type = HPCNET_F_STRING, .max = 1024 },
 	{ 0 },
 };
 
@@ -235,8 +290,10 @@ static json_t *parse_report(json_t *item, struct hpcnet_job_report *rep)
 	rep->job_id = json_string_value(json_object_get(item, "job_id"));
 	rep->state = json_string_value(json_object_get(item, "state"));
 	rep->reason = json_string_value(json_object_get(item, "reason"));
+	rep->control_done = json_string_value(json_object_get(item, "control_done"));
+	rep->control_error = json_string_value(json_object_get(item, "control_error"));
 	st = hpcnet_job_state_parse(rep->state);
-	if (st < HPCNET_JOB_PENDING)
+	if (st < HPCNET_JOB_PENDING && strcmp(rep->state, "recalled") != 0)
 		hpcnet_validate_add(&errors, "state", "'%s' is not a state a center can report",
 				    rep->state);
 	if ((t = json_string_value(json_object_get(item, "started_at"))) &&
@@ -282,6 +339,33 @@ static int apply_report(struct hpcnet_db *db, const char *center_id,
 	*state = json_string(cur);
 	if (!center || strcmp(center, center_id) != 0)
 		goto out; /* not this center's job (e.g. re-placed): tell it, change nothing */
+	if (rep->control_done || rep->control_error) {
+		const char *action = json_string_value(json_object_get(job, "control_requested"));
+
+		if (action && (rep->control_error || strcmp(action, rep->control_done) == 0)) {
+			rc = hpcnet_store_job_control_done(db, rep->job_id, action);
+			if (rc >= 0)
+				rc = hpcnet_store_job_event_add(db, rep->job_id, rep->control_error
+								? "control_failed" : "control_done",
+								hpcnet_now_ms(), rep->control_error
+								? rep->control_error : action);
+			if (rc < 0)
+				goto out;
+		}
+	}
+	if (strcmp(rep->state, "recalled") == 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "given back unstarted by its center%s%s",
+			 rep->reason && *rep->reason ? ": " : "", rep->reason ? rep->reason : "");
+		rc = hpcnet_store_job_recalled(db, rep->job_id, why, hpcnet_now_ms());
+		if (rc == 1) {
+			*result = "applied";
+			json_decref(*state);
+			*state = json_string("queued");
+		}
+		goto out;
+	}
 	if (hpcnet_job_transition_ok(hpcnet_job_state_parse(cur), hpcnet_job_state_parse(rep->state))) {
 		rc = hpcnet_store_job_apply_report(db, rep, hpcnet_now_ms());
 		if (rc < 0)

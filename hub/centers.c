@@ -13,6 +13,7 @@
 #include "hub/handlers.h"
 #include "hub/http.h"
 #include "hub/store/store.h"
+#include "hub/store/writer.h"
 #include "hub/validate.h"
 #include "hub/view.h"
 
@@ -127,4 +128,71 @@ int hpcnet_h_centers_join_token(struct hpcnet_req *r)
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
 	return reply_with_join(r, 200, id, secret, expires);
+}
+
+/* A drain's write: the flag, plus giving back what has not started. */
+struct drain_write {
+	const char *center_id, *reason;
+	int drain;
+	int replaced, recalled; /* out */
+};
+
+static int drain_fn(struct hpcnet_db *db, void *arg)
+{
+	struct drain_write *w = arg;
+	int64_t now = hpcnet_now_ms();
+	int rc = hpcnet_store_center_set_drain(db, w->center_id, w->drain);
+
+	if (rc < 0 || !w->drain)
+		return rc;
+	/* Orders the agent never received go back at once; jobs it holds but
+	 * has not started are asked back (the agent confirms each). */
+	w->replaced = hpcnet_store_job_replace_undelivered(db, w->center_id, w->reason, now);
+	if (w->replaced < 0)
+		return w->replaced;
+	w->recalled = hpcnet_store_job_request_recall(db, w->center_id, w->reason, now);
+	return w->recalled < 0 ? w->recalled : 0;
+}
+
+static int set_drain(struct hpcnet_req *r, int drain)
+{
+	struct drain_write w = { .drain = drain };
+	char id[HPCNET_ID_LEN], reason[160];
+	json_t *row = NULL, *c;
+	int rc = hpcnet_store_center_get(hpcnet_req_db(r), r->params[0], &row);
+
+	if (rc == HPCNET_ENOTFOUND)
+		return hpcnet_reply_problem(r, 404, "no center with id or name '%s'", r->params[0]);
+	if (rc < 0)
+		return hpcnet_reply_error(r, rc);
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(row, "id")));
+	snprintf(reason, sizeof(reason), "center %s is draining (by %s)",
+		 json_string_value(json_object_get(row, "name")), r->user_name);
+	json_decref(row);
+	w.center_id = id;
+	w.reason = reason;
+	rc = hpcnet_req_write(r, drain_fn, &w);
+	if (rc < 0)
+		return hpcnet_reply_error(r, rc);
+	hpcnet_notify_bump(&r->hub->notify); /* the scheduler re-places, agents see recalls */
+	rc = hpcnet_store_center_get(hpcnet_req_db(r), id, &row);
+	if (rc < 0)
+		return hpcnet_reply_error(r, rc);
+	c = hpcnet_view_center(row);
+	json_decref(row);
+	if (drain) {
+		json_object_set_new(c, "jobs_replaced", json_integer(w.replaced));
+		json_object_set_new(c, "jobs_recalled", json_integer(w.recalled));
+	}
+	return hpcnet_reply_json(r, 200, c);
+}
+
+int hpcnet_h_centers_drain(struct hpcnet_req *r)
+{
+	return set_drain(r, 1);
+}
+
+int hpcnet_h_centers_undrain(struct hpcnet_req *r)
+{
+	return set_drain(r, 0);
 }

@@ -25,6 +25,8 @@ int hpcnet_h_centers_list(struct hpcnet_req *r);
 int hpcnet_h_centers_get(struct hpcnet_req *r);
 int hpcnet_h_centers_create(struct hpcnet_req *r);
 int hpcnet_h_centers_join_token(struct hpcnet_req *r);
+int hpcnet_h_centers_drain(struct hpcnet_req *r);
+int hpcnet_h_centers_undrain(struct hpcnet_req *r);
 /* agents.c: the agent-facing endpoints */
 int hpcnet_h_agents_join(struct hpcnet_req *r);
 int hpcnet_h_agents_heartbeat(struct hpcnet_req *r);
@@ -32,9 +34,12 @@ int hpcnet_h_agents_orders(struct hpcnet_req *r);
 int hpcnet_h_agents_reports(struct hpcnet_req *r);
 /* jobs.c */
 int hpcnet_h_jobs_submit(struct hpcnet_req *r);
+int hpcnet_h_jobs_explain(struct hpcnet_req *r);
 int hpcnet_h_jobs_list(struct hpcnet_req *r);
 int hpcnet_h_jobs_get(struct hpcnet_req *r);
 int hpcnet_h_jobs_cancel(struct hpcnet_req *r);
+/* jobcontrol.c: hold, release, suspend, resume, requeue */
+int hpcnet_h_jobs_control(struct hpcnet_req *r);
 /* output.c */
 int hpcnet_h_output_get(struct hpcnet_req *r);
 int hpcnet_h_output_put(struct hpcnet_req *r);

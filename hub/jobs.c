@@ -41,8 +41,23 @@ static const struct hpcnet_field submit_fields[] = {
 	{ .name = "center", .type = HPCNET_F_STRING, .min = 1, .max = 64 },
 	{ .name = "env", .type = HPCNET_F_OBJECT },
 	{ .name = "files", .type = HPCNET_F_ARRAY },
+	{ .name = "gpu_model", .type = HPCNET_F_STRING, .min = 1, .max = 31 },
+	{ .name = "partition", .type = HPCNET_F_STRING, .min = 1, .max = 64 },
+	{ .name = "account", .type = HPCNET_F_STRING, .min = 1, .max = 64 },
+	{ .name = "qos", .type = HPCNET_F_STRING, .min = 1, .max = 64 },
 	{ 0 },
 };
+
+/* Scheduler-facing names: letters, digits and - _ . only, so they are
+ * safe on a command line and in a Slurm/Grid Engine option. */
+static int word_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
 
 static int env_name_ok(const char *s)
 {
@@ -230,70 +245,108 @@ static int submit_fn(struct hpcnet_db *db, void *arg)
 	return rc;
 }
 
+/* A validated submit body: everything the job row and the scheduler need.
+ * Strings point into body or the owned buffers; free with job_clear(). */
+struct job_req {
+	json_t *body, *files;
+	char center[HPCNET_ID_LEN];
+	char *script_buf, *env_json, *files_json;
+	struct hpcnet_sched_job sj;
+	struct hpcnet_job_row row;
+};
+
+static void job_clear(struct job_req *jr)
+{
+	free(jr->script_buf);
+	free(jr->env_json);
+	free(jr->files_json);
+	json_decref(jr->files);
+	json_decref(jr->body);
+}
+
+static const char *body_str(struct job_req *jr, const char *k)
+{
+	return json_string_value(json_object_get(jr->body, k));
+}
+
+/* Parses and validates the request body into jr. 0, or a 400/422 reply
+ * has been queued and HPCNET_EINVAL returned. Writes nothing. */
+static int job_parse(struct hpcnet_req *r, struct job_req *jr)
+{
+	static const char *words[] = { "gpu_model", "partition", "account", "qos", NULL };
+	json_t *errors, *env;
+	const char *script, *pin;
+	int k;
+
+	memset(jr, 0, sizeof(*jr));
+	if (hpcnet_req_json(r, &jr->body) < 0)
+		return HPCNET_EINVAL;
+	errors = hpcnet_validate(jr->body, submit_fields);
+	if (!json_object_get(jr->body, "script") == !json_object_get(jr->body, "command"))
+		hpcnet_validate_add(&errors, "script", "give exactly one of \"script\" or \"command\"");
+	env = json_object_get(jr->body, "env");
+	if (json_is_object(env))
+		check_env(env, &errors);
+	if (json_is_array(json_object_get(jr->body, "files")))
+		jr->files = norm_files(json_object_get(jr->body, "files"), &errors);
+	for (k = 0; words[k]; k++)
+		if (body_str(jr, words[k]) && !word_ok(body_str(jr, words[k])))
+			hpcnet_validate_add(&errors, words[k], "may only hold letters, digits, '-', '_'"
+					    " and '.'");
+	pin = body_str(jr, "center");
+	if (!errors && pin && resolve_center(hpcnet_req_db(r), pin, jr->center) < 0)
+		hpcnet_validate_add(&errors, "center", "names no known center: '%s' (see hpcnet centers)",
+				    pin);
+	if (errors) {
+		hpcnet_reply_invalid(r, errors);
+		return HPCNET_EINVAL;
+	}
+	jr->sj = (struct hpcnet_sched_job){
+		.cores = json_is_integer(json_object_get(jr->body, "cores"))
+				 ? json_integer_value(json_object_get(jr->body, "cores")) : 1,
+		.mem = json_integer_value(json_object_get(jr->body, "memory_bytes")),
+		.gpus = json_integer_value(json_object_get(jr->body, "gpus")),
+		.gpu_model = body_str(jr, "gpu_model"),
+		.pin = pin ? jr->center : NULL,
+	};
+	script = body_str(jr, "script");
+	if (!script)
+		script = jr->script_buf = hpcnet_xasprintf("#!/bin/sh\n%s\n", body_str(jr, "command"));
+	jr->env_json = json_is_object(env) ? json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS)
+					   : hpcnet_xstrdup("{}");
+	jr->files_json = jr->files ? json_dumps(jr->files, JSON_COMPACT) : hpcnet_xstrdup("[]");
+	jr->row = (struct hpcnet_job_row){
+		.user_id = r->user_id, .script = script, .env_json = jr->env_json,
+		.files_json = jr->files_json, .center_requested = jr->sj.pin,
+		.name = body_str(jr, "name") ? body_str(jr, "name") : "job",
+		.cores = (int)jr->sj.cores, .gpus = (int)jr->sj.gpus, .memory_bytes = jr->sj.mem,
+		.walltime_seconds = json_is_integer(json_object_get(jr->body, "walltime_seconds"))
+			? json_integer_value(json_object_get(jr->body, "walltime_seconds")) : 3600,
+		.gpu_model = jr->sj.gpu_model, .partition = body_str(jr, "partition"),
+		.account = body_str(jr, "account"), .qos = body_str(jr, "qos"),
+	};
+	return 0;
+}
+
 int hpcnet_h_jobs_submit(struct hpcnet_req *r)
 {
-	char id[HPCNET_ID_LEN], center[HPCNET_ID_LEN];
-	struct submit_write sw;
-	char hash[HPCNET_SHA256_HEX_LEN];
-	json_t *body = NULL, *errors, *files = NULL, *env;
 	const char *key = hpcnet_req_header(r, "Idempotency-Key");
-	const char *script, *command, *pin;
-	char *script_buf = NULL, *env_json = NULL, *files_json = NULL;
-	struct hpcnet_job_row row = { 0 };
-	struct hpcnet_sched_job sj;
+	char id[HPCNET_ID_LEN], hash[HPCNET_SHA256_HEX_LEN];
+	struct submit_write sw;
+	struct job_req jr;
 	int rc;
 
 	if (key && (!*key || strlen(key) > 255)) {
 		hpcnet_reply_problem(r, 400, "Idempotency-Key must be 1 to 255 characters");
 		return 0;
 	}
-	if (hpcnet_req_json(r, &body) < 0)
-		return 0;
-	errors = hpcnet_validate(body, submit_fields);
-	script = json_string_value(json_object_get(body, "script"));
-	command = json_string_value(json_object_get(body, "command"));
-	if (!json_object_get(body, "script") == !json_object_get(body, "command"))
-		hpcnet_validate_add(&errors, "script", "give exactly one of \"script\" or \"command\"");
-	env = json_object_get(body, "env");
-	if (json_is_object(env))
-		check_env(env, &errors);
-	if (json_is_array(json_object_get(body, "files")))
-		files = norm_files(json_object_get(body, "files"), &errors);
-	pin = json_string_value(json_object_get(body, "center"));
-	if (!errors && pin && resolve_center(hpcnet_req_db(r), pin, center) < 0)
-		hpcnet_validate_add(&errors, "center", "names no known center: '%s' (see hpcnet centers)",
-				    pin);
-	if (errors) {
-		hpcnet_reply_invalid(r, errors);
+	if (job_parse(r, &jr) < 0 || admit(r, &jr.sj) < 0)
 		goto out;
-	}
-	sj = (struct hpcnet_sched_job){
-		.cores = json_is_integer(json_object_get(body, "cores"))
-				 ? json_integer_value(json_object_get(body, "cores")) : 1,
-		.mem = json_integer_value(json_object_get(body, "memory_bytes")),
-		.gpus = json_integer_value(json_object_get(body, "gpus")),
-		.pin = pin ? center : NULL,
-	};
-	if (admit(r, &sj) < 0)
-		goto out;
-	if (command)
-		script = script_buf = hpcnet_xasprintf("#!/bin/sh\n%s\n", command);
-	env_json = json_is_object(env) ? json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS)
-				       : hpcnet_xstrdup("{}");
-	files_json = files ? json_dumps(files, JSON_COMPACT) : hpcnet_xstrdup("[]");
 	hpcnet_crypto_sha256_hex(r->body.data, r->body.len, hash);
 	hpcnet_id_new("job", id);
-	row = (struct hpcnet_job_row){
-		.id = id, .user_id = r->user_id, .script = script, .env_json = env_json,
-		.files_json = files_json, .center_requested = sj.pin,
-		.name = json_string_value(json_object_get(body, "name"))
-				? json_string_value(json_object_get(body, "name")) : "job",
-		.cores = (int)sj.cores, .gpus = (int)sj.gpus, .memory_bytes = sj.mem,
-		.walltime_seconds = json_is_integer(json_object_get(body, "walltime_seconds"))
-				? json_integer_value(json_object_get(body, "walltime_seconds")) : 3600,
-		.submitted_at = hpcnet_now_ms(),
-	};
-	sw = (struct submit_write){ .row = &row, .key = key, .hash = hash };
+	jr.row.id = id;
+	jr.row.submitted_at = hpcnet_now_ms();
+	sw = (struct submit_write){ .row = &jr.row, .key = key, .hash = hash };
 	rc = hpcnet_req_write(r, submit_fn, &sw);
 	if (rc == 1) {
 		reply_job(r, 200, sw.existing);
@@ -307,11 +360,48 @@ int hpcnet_h_jobs_submit(struct hpcnet_req *r)
 		reply_job(r, 201, id);
 	}
 out:
-	free(script_buf);
-	free(env_json);
-	free(files_json);
-	json_decref(files);
-	json_decref(body);
+	job_clear(&jr);
+	return 0;
+}
+
+int hpcnet_h_jobs_explain(struct hpcnet_req *r)
+{
+	struct hpcnet_sched_center *c = NULL;
+	struct hpcnet_sched_verdict *v = NULL;
+	json_t *rows = NULL, *items;
+	struct job_req jr;
+	char why[256] = "";
+	size_t i, n = 0;
+	int best, rc;
+
+	if (job_parse(r, &jr) < 0)
+		goto out;
+	rc = hpcnet_schedloop_centers(hpcnet_req_db(r), 1, &c, &n, &rows);
+	if (rc < 0) {
+		hpcnet_reply_error(r, rc);
+		goto out;
+	}
+	v = hpcnet_xcalloc(n + 1, sizeof(*v));
+	best = hpcnet_sched_explain(c, n, &jr.sj, v);
+	items = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(items, json_pack("{s:s, s:s, s:b, s:b, s:o, s:s, s:o}",
+			"center", c[i].name, "center_id", c[i].id, "eligible", v[i].eligible,
+			"fits_now", v[i].fits_now, "score", v[i].fits_now ? json_real(v[i].score)
+									  : json_null(),
+			"reason", v[i].reason, "estimated_wait_seconds",
+			c[i].est_wait_s >= 0 ? json_integer(c[i].est_wait_s) : json_null()));
+	rc = hpcnet_sched_admit(c, n, &jr.sj, why, sizeof(why));
+	hpcnet_reply_json(r, 200, json_pack("{s:o, s:o, s:b, s:s}", "verdicts", items, "choice",
+					    best >= 0 ? json_string(c[best].name) : json_null(),
+					    "admissible", rc == 0, "detail",
+					    rc == 0 ? (best >= 0 ? "would be placed now" :
+						       "would wait in the queue") : why));
+out:
+	free(v);
+	free(c);
+	json_decref(rows);
+	job_clear(&jr);
 	return 0;
 }
 
@@ -420,7 +510,7 @@ int hpcnet_h_jobs_cancel(struct hpcnet_req *r)
 	}
 	snprintf(reason, sizeof(reason), "cancelled by %s", r->user_name);
 	rc = hpcnet_db_begin(r->db);
-	if (rc == 0 && (st == HPCNET_JOB_SUBMITTED || st == HPCNET_JOB_QUEUED))
+	if (rc == 0 && json_is_null(json_object_get(row, "center_id")))
 		/* No center has it yet: it ends here. If the scheduler
 		 * dispatched it a moment ago, state no longer matches (0) and
 		 * the cancel goes through the center instead. */

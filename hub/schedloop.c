@@ -19,6 +19,41 @@ static int64_t iv(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
+/* GPU pools from the center's snapshot: [{model, total, free}]. */
+static void gpu_pools(struct hpcnet_sched_center *c, json_t *row)
+{
+	const char *text = json_string_value(json_object_get(row, "snapshot"));
+	json_t *snap = text ? json_loads(text, 0, NULL) : NULL, *pool, *w;
+	size_t i;
+
+	c->est_wait_s = -1;
+	if ((w = json_object_get(snap, "est_wait_seconds")) && json_is_integer(w))
+		c->est_wait_s = json_integer_value(w);
+	json_array_foreach(json_object_get(snap, "gpu_pools"), i, pool) {
+		if (c->ngpu >= HPCNET_SCHED_GPU_POOLS)
+			break;
+		snprintf(c->gpu[c->ngpu].model, sizeof(c->gpu[0].model), "%s",
+			 json_string_value(json_object_get(pool, "model")) ?: "");
+		c->gpu[c->ngpu++].total = iv(pool, "total");
+	}
+	json_decref(snap);
+}
+
+/* Adds one load row (a center's active jobs of one GPU model) to c. */
+static void add_load(struct hpcnet_sched_center *c, json_t *l)
+{
+	const char *model = json_string_value(json_object_get(l, "gpu_model"));
+	int k;
+
+	c->used_cores += iv(l, "cores");
+	c->used_mem += iv(l, "memory_bytes");
+	c->used_gpus += iv(l, "gpus");
+	c->waiting += iv(l, "waiting");
+	for (k = 0; model && k < c->ngpu; k++)
+		if (strcmp(c->gpu[k].model, model) == 0)
+			c->gpu[k].used += iv(l, "gpus");
+}
+
 int hpcnet_schedloop_centers(struct hpcnet_db *db, int with_load,
 			     struct hpcnet_sched_center **out, size_t *n, json_t **rows)
 {
@@ -42,18 +77,17 @@ int hpcnet_schedloop_centers(struct hpcnet_db *db, int with_load,
 		c[i].id = json_string_value(json_object_get(row, "id"));
 		c[i].name = json_string_value(json_object_get(row, "name"));
 		c[i].online = strcmp(json_string_value(json_object_get(row, "status")), "online") == 0;
+		c[i].draining = iv(row, "drain_requested") != 0;
+		c[i].degraded = strcmp(json_string_value(json_object_get(row, "health")) ?: "ok",
+				       "ok") != 0;
 		c[i].has_snapshot = (int)iv(row, "has_snapshot");
 		c[i].total_cores = iv(row, "total_cores");
 		c[i].total_mem = iv(row, "total_memory_bytes");
 		c[i].total_gpus = iv(row, "total_gpus");
-		json_array_foreach(load, k, l) {
-			if (strcmp(json_string_value(json_object_get(l, "center_id")), c[i].id) != 0)
-				continue;
-			c[i].used_cores = iv(l, "cores");
-			c[i].used_mem = iv(l, "memory_bytes");
-			c[i].used_gpus = iv(l, "gpus");
-			c[i].waiting = iv(l, "waiting");
-		}
+		gpu_pools(&c[i], row);
+		json_array_foreach(load, k, l)
+			if (strcmp(json_string_value(json_object_get(l, "center_id")), c[i].id) == 0)
+				add_load(&c[i], l);
 	}
 	json_decref(load);
 	*out = c;
@@ -72,6 +106,12 @@ struct dispatch_write {
 	size_t n;
 	int64_t now;
 	int placed; /* out */
+	/* centers that can take no job now (offline, draining): orders of
+	 * theirs that never left the hub go back to the queue */
+	const char *release[64];
+	char release_reason[64][96];
+	size_t nrelease;
+	int released; /* out */
 };
 
 static int dispatch_fn(struct hpcnet_db *db, void *arg)
@@ -81,6 +121,14 @@ static int dispatch_fn(struct hpcnet_db *db, void *arg)
 	int rc;
 
 	w->placed = 0;
+	w->released = 0;
+	for (i = 0; i < w->nrelease; i++) {
+		rc = hpcnet_store_job_replace_undelivered(db, w->release[i], w->release_reason[i],
+							  w->now);
+		if (rc < 0)
+			return rc;
+		w->released += rc;
+	}
 	for (i = 0; i < w->n; i++) {
 		/* Guarded by state = 'queued': a job cancelled since the read
 		 * is simply not dispatched. */
@@ -100,7 +148,8 @@ static int any_room(const struct hpcnet_sched_center *c, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (c[i].online && c[i].has_snapshot && c[i].used_cores < c[i].total_cores)
+		if (c[i].online && !c[i].draining && !c[i].degraded && c[i].has_snapshot &&
+		    c[i].used_cores < c[i].total_cores)
 			return 1;
 	return 0;
 }
@@ -123,18 +172,30 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 	 * use is safe: only this thread adds use, and jobs ending in between
 	 * only make the estimate conservative. */
 	rc = hpcnet_schedloop_centers(db, 1, &c, &n, &rows);
-	if (rc < 0 || !any_room(c, n))
+	if (rc < 0)
+		goto out;
+	for (i = 0; i < n && w.nrelease < 64; i++) {
+		if ((c[i].online && !c[i].draining) || c[i].waiting == 0)
+			continue;
+		snprintf(w.release_reason[w.nrelease], sizeof(w.release_reason[0]),
+			 "re-placed: center %s is %s", c[i].name, c[i].online ? "draining" : "offline");
+		w.release[w.nrelease++] = c[i].id;
+	}
+	if (!any_room(c, n) && !w.nrelease)
 		goto out;
 	rc = hpcnet_store_job_queued(db, PASS_LIMIT, &queued);
 	if (rc < 0)
 		goto out;
 	w.p = hpcnet_xcalloc(json_array_size(queued) + 1, sizeof(*w.p));
+	if (!any_room(c, n))
+		json_array_clear(queued);
 	/* FIFO with backfill: a job that does not fit now does not block
 	 * smaller ones behind it (no reservations yet). */
 	json_array_foreach(queued, i, q) {
 		struct hpcnet_sched_job j = {
 			.cores = iv(q, "cores"), .mem = iv(q, "memory_bytes"), .gpus = iv(q, "gpus"),
 			.pin = json_string_value(json_object_get(q, "center_requested")),
+			.gpu_model = json_string_value(json_object_get(q, "gpu_model")),
 		};
 		struct placement *p = &w.p[w.n];
 		int best = hpcnet_sched_place(c, n, &j, p->reason, sizeof(p->reason));
@@ -148,10 +209,13 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 	}
 	hpcnet_store_release(hub->store, db);
 	db = NULL;
-	if (w.n > 0)
+	if (w.n > 0 || w.nrelease > 0)
 		rc = hpcnet_store_write(hub->store, dispatch_fn, &w);
-	if (rc == 0 && w.placed > 0)
-		hpcnet_notify_bump(&hub->notify); /* wake the agents' long-polls */
+	if (rc == 0 && w.released > 0)
+		hpcnet_info("%d job(s) of offline or draining centers went back to the queue",
+			    w.released);
+	if (rc == 0 && (w.placed > 0 || w.released > 0))
+		hpcnet_notify_bump(&hub->notify); /* wake the agents' long-polls and the next pass */
 out:
 	free(w.p);
 	free(c);

@@ -57,12 +57,19 @@ json_t *hpcnet_view_job(json_t *row, json_t *events)
 	copy(j, row, "memory_bytes", "memory_bytes");
 	copy(j, row, "gpus", "gpus");
 	copy(j, row, "walltime_seconds", "walltime_seconds");
+	copy(j, row, "gpu_model", "gpu_model");
+	copy(j, row, "partition_name", "partition");
+	copy(j, row, "account", "account");
+	copy(j, row, "qos", "qos");
 	copy(j, row, "center_requested_name", "center_requested");
 	copy(j, row, "center_name", "center");
 	copy(j, row, "center_id", "center_id");
 	copy(j, row, "placement_reason", "placement_reason");
 	json_object_set_new(j, "cancel_requested",
 			    json_boolean(json_integer_value(json_object_get(row, "cancel_requested"))));
+	json_object_set_new(j, "recall_requested",
+			    json_boolean(json_integer_value(json_object_get(row, "recall_requested"))));
+	copy(j, row, "control_requested", "control_requested");
 	copy_time(j, row, "submitted_at", "submitted_at");
 	copy_time(j, row, "dispatched_at", "dispatched_at");
 	copy_time(j, row, "started_at", "started_at");
@@ -113,6 +120,10 @@ json_t *hpcnet_view_center(json_t *row)
 	copy(c, row, "id", "id");
 	copy(c, row, "name", "name");
 	copy(c, row, "status", "status");
+	json_object_set_new(c, "draining",
+			    json_boolean(json_integer_value(json_object_get(row, "drain_requested"))));
+	copy(c, row, "health", "health");
+	copy(c, row, "health_reason", "health_reason");
 	copy(c, row, "adapter", "adapter");
 	copy(c, row, "agent_version", "agent_version");
 	json_object_set_new(c, "caps", parsed(row, "caps", json_array()));
@@ -121,6 +132,7 @@ json_t *hpcnet_view_center(json_t *row)
 	for (i = 0; res[i]; i++)
 		copy(r, row, res[i], res[i]);
 	json_object_set_new(c, "resources", r);
+	json_object_set_new(c, "snapshot", parsed(row, "snapshot", json_object()));
 	return c;
 }
 

@@ -3,10 +3,12 @@
  * Placement: which center should run a job. Pure functions over plain
  * structs (no store, no clock), so every rule is unit-tested directly.
  *
- * v1 rules: hard constraints first (center online, the job fits the
- * center's total capacity, pinned center honoured, fits the free capacity
- * now), then a score that prefers more free capacity left after placement
- * and a shorter queue. The reason string says what was chosen and why.
+ * Hard constraints first: the center is usable (online, not draining, not
+ * degraded), the job fits its total capacity (cores, memory, GPUs of the
+ * requested model), a pinned job only goes to its center, and it fits the
+ * free capacity now (by the hub's own accounting of what it placed there).
+ * Then a score: free fraction left after placement, minus the center's
+ * queue and its estimated wait. Every verdict comes with a sentence.
  */
 #ifndef HPCNET_SCHED_H
 #define HPCNET_SCHED_H
@@ -14,20 +16,41 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define HPCNET_SCHED_GPU_POOLS 8
+
+struct hpcnet_sched_gpu {
+	char model[32];        /* "" = no model given by the scheduler */
+	int64_t total, used;   /* used: by jobs the hub placed asking this model */
+};
+
 struct hpcnet_sched_center {
 	const char *id;
 	const char *name;
-	int online;        /* heartbeating and not draining */
-	int has_snapshot;  /* capacity known */
+	int online;            /* heartbeating */
+	int draining;          /* an admin stopped new placements */
+	int degraded;          /* its agent cannot reach its scheduler */
+	int has_snapshot;      /* capacity known */
 	int64_t total_cores, total_mem, total_gpus;
 	/* what the hub has placed there and not yet seen end */
 	int64_t used_cores, used_mem, used_gpus;
-	int64_t waiting;   /* dispatched or pending there (the center's queue) */
+	int64_t waiting;       /* dispatched or pending there (the center's queue) */
+	int64_t est_wait_s;    /* the center's own estimate for a new job; -1 unknown */
+	struct hpcnet_sched_gpu gpu[HPCNET_SCHED_GPU_POOLS];
+	int ngpu;
 };
 
 struct hpcnet_sched_job {
 	int64_t cores, mem, gpus;
-	const char *pin;   /* center id the user asked for, or NULL */
+	const char *gpu_model; /* NULL = any */
+	const char *pin;       /* center id the user asked for, or NULL */
+};
+
+/* One center's verdict on one job. */
+struct hpcnet_sched_verdict {
+	int eligible;          /* could ever run it here */
+	int fits_now;
+	double score;          /* meaningful when fits_now */
+	char reason[200];
 };
 
 /* 1 when the center could run the job when empty; else 0 with why
@@ -35,10 +58,14 @@ struct hpcnet_sched_job {
  * capacity cannot. */
 int hpcnet_sched_fits_ever(const struct hpcnet_sched_center *c, const struct hpcnet_sched_job *j,
 			   char *why, size_t len);
-/* 1 when the job fits the center's free capacity now. */
+/* 1 when the center is usable and the job fits its free capacity now. */
 int hpcnet_sched_fits_now(const struct hpcnet_sched_center *c, const struct hpcnet_sched_job *j);
 /* Higher is better; only meaningful when fits_now. */
 double hpcnet_sched_score(const struct hpcnet_sched_center *c, const struct hpcnet_sched_job *j);
+/* Every center's verdict (v has n entries). Returns the index of the best
+ * center that fits now, or -1. */
+int hpcnet_sched_explain(const struct hpcnet_sched_center *c, size_t n,
+			 const struct hpcnet_sched_job *j, struct hpcnet_sched_verdict *v);
 /*
  * Picks the best center for the job among n: its index, or -1 when none
  * fits now. reason gets a sentence for the job's placement_reason either

@@ -6,7 +6,8 @@
 
 #define CENTER_COLS "id, name, status, adapter, agent_version, caps, created_at," \
 	" last_heartbeat_at, has_snapshot, total_cores, free_cores, total_memory_bytes," \
-	" free_memory_bytes, total_gpus, free_gpus, queue_length, running"
+	" free_memory_bytes, total_gpus, free_gpus, queue_length, running, health, health_reason," \
+	" snapshot, drain_requested"
 
 int hpcnet_store_center_create(struct hpcnet_db *db, const char *id, const char *name,
 			       const char *join_hash, int64_t join_expires_at)
@@ -81,17 +82,27 @@ static int64_t res(json_t *r, const char *k)
 	return v < 0 ? 0 : v;
 }
 
-int hpcnet_store_center_heartbeat(struct hpcnet_db *db, const char *id, json_t *r,
-				  const char *caps_json, int64_t now)
+int hpcnet_store_center_heartbeat(struct hpcnet_db *db, const char *id,
+				  const struct hpcnet_center_beat *b, int64_t now)
 {
+	json_t *r = b->resources;
 	int rc = hpcnet_db_exec(db,
-		"UPDATE centers SET last_heartbeat_at = ?, has_snapshot = 1, caps = ?,"
-		" status = CASE WHEN status = 'draining' THEN 'draining' ELSE 'online' END,"
+		"UPDATE centers SET last_heartbeat_at = ?, has_snapshot = 1, caps = ?, status = 'online',"
+		" health = ?, health_reason = ?, snapshot = ?,"
 		" total_cores = ?, free_cores = ?, total_memory_bytes = ?, free_memory_bytes = ?,"
 		" total_gpus = ?, free_gpus = ?, queue_length = ?, running = ? WHERE id = ?",
-		"itiiiiiiiit", now, caps_json, res(r, "total_cores"), res(r, "free_cores"),
+		"ittttiiiiiiiit", now, b->caps_json, b->health, b->reason,
+		b->snapshot_json, res(r, "total_cores"), res(r, "free_cores"),
 		res(r, "total_memory_bytes"), res(r, "free_memory_bytes"), res(r, "total_gpus"),
 		res(r, "free_gpus"), res(r, "queue_length"), res(r, "running"), id);
+
+	return rc < 0 ? rc : rc == 0 ? HPCNET_ENOTFOUND : 0;
+}
+
+int hpcnet_store_center_set_drain(struct hpcnet_db *db, const char *id, int drain)
+{
+	int rc = hpcnet_db_exec(db, "UPDATE centers SET drain_requested = ? WHERE id = ?", "it",
+				(int64_t)drain, id);
 
 	return rc < 0 ? rc : rc == 0 ? HPCNET_ENOTFOUND : 0;
 }

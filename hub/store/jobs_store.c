@@ -11,7 +11,8 @@
 	" j.center_requested, cr.name AS center_requested_name, j.center_id, c.name AS center_name," \
 	" j.placement_reason, j.cancel_requested, j.submitted_at, j.dispatched_at, j.started_at," \
 	" j.ended_at, j.exit_code, j.signal, j.cpu_seconds, j.max_rss_bytes, j.stdout_bytes," \
-	" j.stderr_bytes, j.updated_at"
+	" j.stderr_bytes, j.updated_at, j.gpu_model, j.partition_name, j.account, j.qos," \
+	" j.order_delivered_at, j.recall_requested, j.control_requested"
 #define JOB_FROM " FROM jobs j JOIN users u ON u.id = j.user_id" \
 	" LEFT JOIN centers c ON c.id = j.center_id LEFT JOIN centers cr ON cr.id = j.center_requested"
 
@@ -19,11 +20,13 @@ int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j
 {
 	int rc = hpcnet_db_exec(db,
 		"INSERT INTO jobs (id, user_id, name, state, script, cores, memory_bytes, gpus,"
-		" walltime_seconds, env, files, center_requested, submitted_at, updated_at)"
-		" VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		"ttttiiiitttii", j->id, j->user_id, j->name, j->script, (int64_t)j->cores,
+		" walltime_seconds, env, files, center_requested, submitted_at, updated_at,"
+		" gpu_model, partition_name, account, qos)"
+		" VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"ttttiiiitttiitttt", j->id, j->user_id, j->name, j->script, (int64_t)j->cores,
 		j->memory_bytes, (int64_t)j->gpus, j->walltime_seconds, j->env_json, j->files_json,
-		j->center_requested, j->submitted_at, j->submitted_at);
+		j->center_requested, j->submitted_at, j->submitted_at, j->gpu_model, j->partition,
+		j->account, j->qos);
 
 	if (rc < 0)
 		return rc;
@@ -137,7 +140,8 @@ int hpcnet_store_job_dispatch(struct hpcnet_db *db, const char *id, const char *
 
 int hpcnet_store_job_queued(struct hpcnet_db *db, int64_t limit, json_t **out)
 {
-	return hpcnet_db_list_json(db, out, "SELECT id, cores, memory_bytes, gpus, center_requested"
+	return hpcnet_db_list_json(db, out, "SELECT id, cores, memory_bytes, gpus, gpu_model,"
+					    " center_requested"
 					    " FROM jobs WHERE state = 'queued' ORDER BY id LIMIT ?",
 				   "i", limit);
 }
@@ -145,11 +149,11 @@ int hpcnet_store_job_queued(struct hpcnet_db *db, int64_t limit, json_t **out)
 int hpcnet_store_job_load(struct hpcnet_db *db, json_t **out)
 {
 	return hpcnet_db_list_json(db, out,
-		"SELECT center_id, SUM(cores) AS cores, SUM(memory_bytes) AS memory_bytes,"
+		"SELECT center_id, gpu_model, SUM(cores) AS cores, SUM(memory_bytes) AS memory_bytes,"
 		" SUM(gpus) AS gpus,"
 		" SUM(CASE WHEN state IN ('dispatched', 'pending', 'held') THEN 1 ELSE 0 END) AS waiting"
 		" FROM jobs WHERE state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')"
-		" AND center_id IS NOT NULL GROUP BY center_id", NULL);
+		" AND center_id IS NOT NULL GROUP BY center_id, gpu_model", NULL);
 }
 
 int hpcnet_store_job_orders(struct hpcnet_db *db, const char *center_id, int64_t limit,
@@ -157,8 +161,10 @@ int hpcnet_store_job_orders(struct hpcnet_db *db, const char *center_id, int64_t
 {
 	return hpcnet_db_list_json(db, out,
 		"SELECT id AS job_id, name, script, cores, memory_bytes, gpus, walltime_seconds,"
-		" env, files FROM jobs WHERE center_id = ? AND state = 'dispatched'"
-		" AND cancel_requested = 0 ORDER BY id LIMIT ?", "ti", center_id, limit);
+		" env, files, gpu_model, partition_name AS partition, account, qos"
+		" FROM jobs WHERE center_id = ? AND state = 'dispatched'"
+		" AND cancel_requested = 0 AND recall_requested = 0 ORDER BY id LIMIT ?",
+		"ti", center_id, limit);
 }
 
 int hpcnet_store_job_cancels(struct hpcnet_db *db, const char *center_id, json_t **out)
@@ -184,4 +190,105 @@ int hpcnet_store_idem_put(struct hpcnet_db *db, const char *user_id, const char 
 				"tttti", user_id, key, body_sha256, job_id, now);
 
 	return rc < 0 ? rc : 0;
+}
+
+int hpcnet_store_job_mark_delivered(struct hpcnet_db *db, const char *job_id, int64_t now)
+{
+	return hpcnet_db_exec(db, "UPDATE jobs SET order_delivered_at = ? WHERE id = ?"
+				  " AND order_delivered_at IS NULL", "it", now, job_id);
+}
+
+/* Runs `update` (binding the job id as its only parameter) and adds an
+ * event for every job of center_id selected by `select`. Returns count. */
+static int each_job(struct hpcnet_db *db, const char *select, const char *center_id,
+		    const char *update, const char *state, const char *detail, int64_t now)
+{
+	json_t *ids = NULL, *row;
+	size_t i;
+	int rc = hpcnet_db_list_json(db, &ids, select, "t", center_id), n = 0;
+
+	json_array_foreach(ids, i, row) {
+		const char *id = json_string_value(json_object_get(row, "id"));
+
+		if (rc < 0)
+			break;
+		rc = hpcnet_db_exec(db, update, "it", now, id);
+		if (rc > 0 && state)
+			rc = hpcnet_store_job_event_add(db, id, state, now, detail);
+		if (rc >= 0)
+			n++;
+	}
+	json_decref(ids);
+	return rc < 0 ? rc : n;
+}
+
+int hpcnet_store_job_replace_undelivered(struct hpcnet_db *db, const char *center_id,
+					 const char *reason, int64_t now)
+{
+	return each_job(db, "SELECT id FROM jobs WHERE center_id = ? AND state = 'dispatched'"
+			    " AND order_delivered_at IS NULL", center_id,
+			"UPDATE jobs SET state = 'queued', center_id = NULL, dispatched_at = NULL,"
+			" placement_reason = '', updated_at = ? WHERE id = ? AND state = 'dispatched'"
+			" AND order_delivered_at IS NULL", "queued", reason, now);
+}
+
+int hpcnet_store_job_request_recall(struct hpcnet_db *db, const char *center_id,
+				    const char *reason, int64_t now)
+{
+	return each_job(db, "SELECT id FROM jobs WHERE center_id = ? AND recall_requested = 0"
+			    " AND cancel_requested = 0 AND state IN ('dispatched', 'pending', 'held')",
+			center_id,
+			"UPDATE jobs SET recall_requested = 1, updated_at = ? WHERE id = ?",
+			"recall_requested", reason, now);
+}
+
+int hpcnet_store_job_recalls(struct hpcnet_db *db, const char *center_id, json_t **out)
+{
+	return hpcnet_db_list_json(db, out,
+		"SELECT id FROM jobs WHERE center_id = ? AND recall_requested = 1"
+		" AND state IN ('dispatched', 'pending', 'held') ORDER BY id LIMIT 1000", "t",
+		center_id);
+}
+
+int hpcnet_store_job_recalled(struct hpcnet_db *db, const char *id, const char *reason,
+			      int64_t now)
+{
+	int rc = hpcnet_db_exec(db,
+		"UPDATE jobs SET state = 'queued', center_id = NULL, dispatched_at = NULL,"
+		" order_delivered_at = NULL, recall_requested = 0, control_requested = NULL,"
+		" placement_reason = '', state_reason = ?, updated_at = ? WHERE id = ?"
+		" AND recall_requested = 1 AND state IN ('dispatched', 'pending', 'held')",
+		"tit", reason, now, id);
+
+	if (rc <= 0)
+		return rc;
+	rc = hpcnet_store_job_event_add(db, id, "queued", now, reason);
+	return rc < 0 ? rc : 1;
+}
+
+int hpcnet_store_job_request_control(struct hpcnet_db *db, const char *id, const char *action,
+				     int64_t now)
+{
+	int rc = hpcnet_db_exec(db, "UPDATE jobs SET control_requested = ?, updated_at = ?"
+				    " WHERE id = ?", "tit", action, now, id);
+
+	if (rc <= 0)
+		return rc;
+	rc = hpcnet_store_job_event_add(db, id, "control_requested", now, action);
+	return rc < 0 ? rc : 1;
+}
+
+int hpcnet_store_job_controls(struct hpcnet_db *db, const char *center_id, json_t **out)
+{
+	return hpcnet_db_list_json(db, out,
+		"SELECT id AS job_id, control_requested AS action FROM jobs WHERE center_id = ?"
+		" AND control_requested IS NOT NULL AND cancel_requested = 0"
+		" AND state IN ('dispatched', 'pending', 'held', 'running', 'suspended')"
+		" ORDER BY id LIMIT 1000", "t", center_id);
+}
+
+int hpcnet_store_job_control_done(struct hpcnet_db *db, const char *id, const char *action)
+{
+	return hpcnet_db_exec(db, "UPDATE jobs SET control_requested = NULL WHERE id = ?"
+				  " AND control_requested = ?", "tt", id, action);
 }

@@ -13,13 +13,14 @@
 #include "hub/store/db.h"
 #include "hub/store/migrate.h"
 
-extern const char hpcnet_migration_001[];
+extern const char hpcnet_migration_001[], hpcnet_migration_002[];
 
 static const struct {
 	int version;
 	const char *sql;
 } migrations[] = {
 	{ .version = 1, .sql = hpcnet_migration_001 },
+	{ .version = 2, .sql = hpcnet_migration_002 },
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

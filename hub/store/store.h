@@ -53,9 +53,19 @@ int hpcnet_store_center_join(struct hpcnet_db *db, const char *join_hash, const 
 			     json_t **center);
 /* The center whose agent credential has this hash: {id,name,status}. */
 int hpcnet_store_center_by_agent(struct hpcnet_db *db, const char *agent_hash, json_t **out);
-/* Stores a snapshot; an offline/new center comes online. */
-int hpcnet_store_center_heartbeat(struct hpcnet_db *db, const char *id, json_t *resources,
-				  const char *caps_json, int64_t now);
+/* What a heartbeat carries (strings and JSON borrowed). */
+struct hpcnet_center_beat {
+	json_t *resources;          /* {total_cores, free_cores, ...} */
+	const char *caps_json;      /* ["cancel", "hold", ...] */
+	const char *health;         /* "ok" | "degraded" */
+	const char *reason;         /* why degraded, "" if ok */
+	const char *snapshot_json;  /* the full snapshot (GPU pools, est. wait ...) */
+};
+/* Stores a heartbeat; an offline/new center comes online. */
+int hpcnet_store_center_heartbeat(struct hpcnet_db *db, const char *id,
+				  const struct hpcnet_center_beat *b, int64_t now);
+/* Sets or clears an admin's drain request (no new jobs; waiting ones recalled). */
+int hpcnet_store_center_set_drain(struct hpcnet_db *db, const char *id, int drain);
 /* Marks centers silent since before `cutoff` offline; returns how many. */
 int hpcnet_store_center_expire(struct hpcnet_db *db, int64_t cutoff);
 
@@ -65,6 +75,7 @@ struct hpcnet_job_row {
 	const char *center_requested; /* center id or NULL */
 	int cores, gpus;
 	int64_t memory_bytes, walltime_seconds, submitted_at;
+	const char *gpu_model, *partition, *account, *qos; /* NULL = center default */
 };
 int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j);
 /* Full row joined with user and center names. */
@@ -82,6 +93,7 @@ int hpcnet_store_job_request_cancel(struct hpcnet_db *db, const char *id, int64_
 /* Applies an agent's report fields (already validated as a legal transition). */
 struct hpcnet_job_report {
 	const char *job_id, *state, *reason;
+	const char *control_done, *control_error; /* outcome of a control request */
 	int64_t started_at, ended_at;  /* 0 = unknown */
 	int has_exit;
 	int exit_code, signal;
@@ -93,15 +105,38 @@ int hpcnet_store_job_apply_report(struct hpcnet_db *db, const struct hpcnet_job_
 /* Dispatch: queued -> dispatched on center with the placement reason. 1/0. */
 int hpcnet_store_job_dispatch(struct hpcnet_db *db, const char *id, const char *center_id,
 			      const char *reason, int64_t now);
-/* Queued jobs, oldest first: {id,cores,memory_bytes,gpus,center_requested}. */
+/* Queued jobs, oldest first: {id,cores,memory_bytes,gpus,gpu_model,center_requested}. */
 int hpcnet_store_job_queued(struct hpcnet_db *db, int64_t limit, json_t **out);
-/* Per center: {center_id, cores, memory_bytes, gpus, waiting} of active jobs. */
+/* Per center and GPU model: {center_id, gpu_model, cores, memory_bytes, gpus,
+ * waiting} of active jobs (sum the rows of a center for its totals). */
 int hpcnet_store_job_load(struct hpcnet_db *db, json_t **out);
 /* Orders for a center: dispatched, not cancel-requested, full spec. */
 int hpcnet_store_job_orders(struct hpcnet_db *db, const char *center_id, int64_t limit,
 			    json_t **out);
 /* Job ids the center must cancel. */
 int hpcnet_store_job_cancels(struct hpcnet_db *db, const char *center_id, json_t **out);
+/* Records that an orders answer carried this job (first time only). */
+int hpcnet_store_job_mark_delivered(struct hpcnet_db *db, const char *job_id, int64_t now);
+/* Dispatched jobs whose order never left the hub go back to queued: safe,
+ * the center cannot have them. Returns how many. */
+int hpcnet_store_job_replace_undelivered(struct hpcnet_db *db, const char *center_id,
+					 const char *reason, int64_t now);
+/* Asks the center to give back jobs it has not started (delivered
+ * dispatched, pending, held). Returns how many were newly asked. */
+int hpcnet_store_job_request_recall(struct hpcnet_db *db, const char *center_id,
+				    const char *reason, int64_t now);
+/* Job ids the center must give back: [{id}]. */
+int hpcnet_store_job_recalls(struct hpcnet_db *db, const char *center_id, json_t **out);
+/* The center gave the job back unstarted: queued again, no center. 1/0. */
+int hpcnet_store_job_recalled(struct hpcnet_db *db, const char *id, const char *reason,
+			      int64_t now);
+/* A user's hold/release/suspend/resume/requeue for the center to carry out. */
+int hpcnet_store_job_request_control(struct hpcnet_db *db, const char *id, const char *action,
+				     int64_t now);
+/* [{job_id, action}] the center must carry out. */
+int hpcnet_store_job_controls(struct hpcnet_db *db, const char *center_id, json_t **out);
+/* Clears the request if it is still `action`. */
+int hpcnet_store_job_control_done(struct hpcnet_db *db, const char *id, const char *action);
 
 /* idempotency */
 /* {body_sha256, job_id} for (user, key), 1 found / 0 not. */

@@ -22,6 +22,7 @@
  *
  * Rules: only forward (a center may skip states it was too fast to
  * report); queued <- dispatched is the hub re-placing a job no center took;
+ * queued <-> held is a hold in the hub's own queue;
  * pending/held/running interleave as the center's scheduler decides
  * (running -> pending is a requeue);
  * preempted only from running; succeeded/failed/lost only once a center
@@ -32,10 +33,10 @@
 static const unsigned char allowed[NS][NS] = {
 	/*                sub que dis pen hel run pre suc fai can los sus */
 	[HPCNET_JOB_SUBMITTED]  = { 0,  1,  0,  0,  0,  0,  0,  0,  0,  1,  0,  0 },
-	[HPCNET_JOB_QUEUED]     = { 0,  0,  1,  0,  0,  0,  0,  0,  0,  1,  0,  0 },
+	[HPCNET_JOB_QUEUED]     = { 0,  0,  1,  0,  1,  0,  0,  0,  0,  1,  0,  0 },
 	[HPCNET_JOB_DISPATCHED] = { 0,  1,  0,  1,  1,  1,  0,  1,  1,  1,  1,  0 },
 	[HPCNET_JOB_PENDING]    = { 0,  0,  0,  0,  1,  1,  0,  1,  1,  1,  1,  0 },
-	[HPCNET_JOB_HELD]       = { 0,  0,  0,  1,  0,  1,  0,  1,  1,  1,  1,  0 },
+	[HPCNET_JOB_HELD]       = { 0,  1,  0,  1,  0,  1,  0,  1,  1,  1,  1,  0 },
 	[HPCNET_JOB_RUNNING]    = { 0,  0,  0,  1,  0,  0,  1,  1,  1,  1,  1,  1 },
 	[HPCNET_JOB_PREEMPTED]  = { 0,  0,  0,  1,  1,  1,  0,  1,  1,  1,  1,  0 },
 	[HPCNET_JOB_SUCCEEDED]  = { 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0 },

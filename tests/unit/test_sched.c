@@ -121,7 +121,7 @@ static void test_pinned_job_only_on_its_center(void **state)
 	c[1].used_cores = 0;
 	c[1].online = 0;
 	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), -1);
-	assert_contains(reason, "pinned to is not online");
+	assert_contains(reason, "beta is offline");
 	/* Too big for its center (capacity learned after submit): the reason
 	 * is about that center, not about the others it is not pinned to. */
 	c[1].online = 1;
@@ -206,7 +206,7 @@ static void test_offline_never_chosen(void **state)
 	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), 1);
 	c[1].online = 0;
 	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), -1);
-	assert_contains(reason, "no center is online");
+	assert_contains(reason, "is offline");
 }
 
 static void test_score_prefers_free_fraction_and_short_queue(void **state)
@@ -263,7 +263,7 @@ static void test_reason_names_the_center(void **state)
 	c[0].used_cores = 8;
 	c[1].used_cores = 16;
 	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), -1);
-	assert_contains(reason, "2 online centers can run it");
+	assert_contains(reason, "2 centers can run it");
 	/* Nothing could ever run it: the reason says why. */
 	j = job(64, 1, 0, NULL);
 	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), -1);
@@ -353,6 +353,80 @@ static void test_random_placements_never_overcommit(void **state)
 	assert_true(waited > 100);
 }
 
+static void add_pool(struct hpcnet_sched_center *c, const char *model, int64_t total)
+{
+	snprintf(c->gpu[c->ngpu].model, sizeof(c->gpu[0].model), "%s", model);
+	c->gpu[c->ngpu++].total = total;
+}
+
+static void test_gpu_models(void **state)
+{
+	struct hpcnet_sched_center c[] = {
+		center("ctr_a", "alpha", 64, 256, 2),
+		center("ctr_b", "beta", 64, 256, 4),
+	};
+	struct hpcnet_sched_job j = job(1, 1, 2, NULL);
+	char reason[256], why[256];
+
+	add_pool(&c[0], "a100", 2);
+	add_pool(&c[1], "v100", 4);
+	j.gpu_model = "a100";
+	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), 0);
+	assert_contains(reason, "alpha");
+	/* Only alpha has a100s: with them in use the job waits, beta's v100s
+	 * do not count. */
+	hpcnet_sched_account(&c[0], &j);
+	assert_int_equal(c[0].gpu[0].used, 2);
+	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), -1);
+	/* More a100s than anyone has: refused at submit, naming the model. */
+	j.gpus = 3;
+	assert_int_equal(hpcnet_sched_admit(c, N(c), &j, why, sizeof(why)), HPCNET_ENOFIT);
+	assert_contains(why, "a100");
+	/* Any model: beta's v100s do. */
+	j.gpu_model = NULL;
+	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), 1);
+}
+
+static void test_draining_and_degraded_never_chosen(void **state)
+{
+	struct hpcnet_sched_center c[] = {
+		center("ctr_a", "alpha", 64, 256, 0),
+		center("ctr_b", "beta", 8, 16, 0),
+	};
+	struct hpcnet_sched_verdict v[2];
+	struct hpcnet_sched_job j = job(1, 1, 0, NULL);
+	char reason[256];
+
+	c[0].draining = 1;
+	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), 1);
+	c[1].degraded = 1;
+	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), -1);
+	assert_int_equal(hpcnet_sched_explain(c, N(c), &j, v), -1);
+	assert_true(v[0].eligible);
+	assert_false(v[0].fits_now);
+	assert_contains(v[0].reason, "draining");
+	assert_contains(v[1].reason, "degraded");
+	/* Admission still counts them: they come back. */
+	assert_int_equal(hpcnet_sched_admit(c, N(c), &j, reason, sizeof(reason)), 0);
+}
+
+static void test_estimated_wait_counts(void **state)
+{
+	struct hpcnet_sched_center c[] = {
+		center("ctr_a", "alpha", 16, 64, 0),
+		center("ctr_b", "beta", 16, 64, 0),
+	};
+	struct hpcnet_sched_verdict v[2];
+	struct hpcnet_sched_job j = job(1, 1, 0, NULL);
+
+	c[0].est_wait_s = 1800; /* alpha says new jobs wait half an hour */
+	c[1].est_wait_s = -1;
+	assert_int_equal(hpcnet_sched_explain(c, N(c), &j, v), 1);
+	assert_true(v[0].fits_now && v[1].fits_now);
+	assert_true(v[1].score > v[0].score);
+	assert_contains(v[1].reason, "beta");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +439,9 @@ int main(void)
 		cmocka_unit_test(test_reason_names_the_center),
 		cmocka_unit_test(test_account_spreads_load),
 		cmocka_unit_test(test_random_placements_never_overcommit),
+		cmocka_unit_test(test_gpu_models),
+		cmocka_unit_test(test_draining_and_degraded_never_chosen),
+		cmocka_unit_test(test_estimated_wait_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

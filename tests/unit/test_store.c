@@ -25,6 +25,7 @@
 #include "hub/store/store.h"
 
 #define GIB (1024LL * 1024 * 1024)
+#define NMIGRATIONS 2 /* hub/store/migrations/ */
 #define FAR_FUTURE 4102444800000LL /* 2100-01-01 */
 
 struct fixture {
@@ -184,16 +185,17 @@ static void test_open_migrates_once_and_keeps_data(void **state)
 	int64_t applied_at = 0;
 	json_t *u = NULL;
 
-	assert_int_equal(count(f->db, "SELECT COUNT(*) FROM schema_migrations", NULL), 1);
-	assert_int_equal(hpcnet_db_get_int(f->db, &applied_at,
-					   "SELECT applied_at FROM schema_migrations", NULL), 1);
+	assert_int_equal(count(f->db, "SELECT COUNT(*) FROM schema_migrations", NULL), NMIGRATIONS);
+	assert_int_equal(hpcnet_db_get_int(f->db, &applied_at, "SELECT applied_at FROM"
+					   " schema_migrations WHERE version = 1", NULL), 1);
 	add_user(f->db, "usr_1", "alice");
 
 	assert_int_equal(reopen(f), 0);
 	/* Not applied a second time (would have failed on CREATE TABLE anyway,
 	 * but the record must be the original one), and the data survived. */
-	assert_int_equal(count(f->db, "SELECT COUNT(*) FROM schema_migrations", NULL), 1);
-	assert_int_equal(count(f->db, "SELECT applied_at FROM schema_migrations", NULL), applied_at);
+	assert_int_equal(count(f->db, "SELECT COUNT(*) FROM schema_migrations", NULL), NMIGRATIONS);
+	assert_int_equal(count(f->db, "SELECT applied_at FROM schema_migrations WHERE version = 1",
+			       NULL), applied_at);
 	assert_int_equal(hpcnet_store_user_by_name(f->db, "alice", &u), 0);
 	assert_string_equal(str(u, "id"), "usr_1");
 	json_decref(u);
@@ -368,14 +370,17 @@ static void test_center_heartbeat_and_expire(void **state)
 			      "free_cores", 48, "total_memory_bytes", 256 * GIB,
 			      "free_memory_bytes", 200 * GIB, "total_gpus", 4, "free_gpus", -3,
 			      "queue_length", 7, "running", 2);
+	struct hpcnet_center_beat beat = { .resources = r, .caps_json = "[\"gpus\"]",
+					   .health = "ok", .reason = "",
+					   .snapshot_json = "{\"est_wait_seconds\":5}" };
 	json_t *c;
 
 	add_center(f->db, "ctr_a", "alpha");
 	add_center(f->db, "ctr_b", "beta");
 	add_center(f->db, "ctr_c", "gamma");
 
-	assert_int_equal(hpcnet_store_center_heartbeat(f->db, "ctr_a", r, "[\"gpus\"]", 1000), 0);
-	assert_int_equal(hpcnet_store_center_heartbeat(f->db, "ctr_zz", r, "[]", 1000),
+	assert_int_equal(hpcnet_store_center_heartbeat(f->db, "ctr_a", &beat, 1000), 0);
+	assert_int_equal(hpcnet_store_center_heartbeat(f->db, "ctr_zz", &beat, 1000),
 			 HPCNET_ENOTFOUND);
 	c = get_center(f->db, "alpha");
 	assert_string_equal(str(c, "status"), "online");
@@ -388,24 +393,35 @@ static void test_center_heartbeat_and_expire(void **state)
 	assert_int_equal(num(c, "free_gpus"), 0); /* negative figures are clamped */
 	assert_int_equal(num(c, "queue_length"), 7);
 	assert_string_equal(str(c, "caps"), "[\"gpus\"]");
+	assert_string_equal(str(c, "snapshot"), "{\"est_wait_seconds\":5}");
+	assert_string_equal(str(c, "health"), "ok");
 	json_decref(c);
+	beat.caps_json = "[]";
 
-	/* An admin's draining survives heartbeats. */
-	assert_int_equal(hpcnet_db_exec(f->db, "UPDATE centers SET status = 'draining' WHERE id = ?",
-					"t", "ctr_b"), 1);
-	assert_int_equal(hpcnet_store_center_heartbeat(f->db, "ctr_b", r, "[]", 1000), 0);
+	/* An admin's drain survives heartbeats; liveness is separate. */
+	assert_int_equal(hpcnet_store_center_set_drain(f->db, "ctr_b", 1), 0);
+	beat.health = "degraded";
+	beat.reason = "squeue timed out";
+	assert_int_equal(hpcnet_store_center_heartbeat(f->db, "ctr_b", &beat, 1000), 0);
 	c = get_center(f->db, "beta");
-	assert_string_equal(str(c, "status"), "draining");
+	assert_string_equal(str(c, "status"), "online");
+	assert_int_equal(num(c, "drain_requested"), 1);
+	assert_string_equal(str(c, "health"), "degraded");
+	assert_string_equal(str(c, "health_reason"), "squeue timed out");
 	assert_int_equal(num(c, "has_snapshot"), 1);
 	json_decref(c);
+	assert_int_equal(hpcnet_store_center_set_drain(f->db, "ctr_zz", 1), HPCNET_ENOTFOUND);
+	beat.health = "ok";
+	beat.reason = "";
 
 	/* Expiry: alpha last heard at 1000, gamma at 5000. */
-	assert_int_equal(hpcnet_store_center_heartbeat(f->db, "ctr_c", r, "[]", 5000), 0);
+	assert_int_equal(hpcnet_store_center_heartbeat(f->db, "ctr_c", &beat, 5000), 0);
 	assert_int_equal(hpcnet_store_center_expire(f->db, 1000), 0); /* not older than cutoff */
 	c = get_center(f->db, "alpha");
 	assert_string_equal(str(c, "status"), "online");
 	json_decref(c);
-	assert_int_equal(hpcnet_store_center_expire(f->db, 3000), 1);
+	/* alpha and beta (draining does not stop liveness tracking) */
+	assert_int_equal(hpcnet_store_center_expire(f->db, 3000), 2);
 	c = get_center(f->db, "alpha");
 	assert_string_equal(str(c, "status"), "offline");
 	json_decref(c);
@@ -415,7 +431,7 @@ static void test_center_heartbeat_and_expire(void **state)
 	assert_int_equal(hpcnet_store_center_expire(f->db, 3000), 0); /* already offline */
 
 	/* A heartbeat brings an offline center back. */
-	assert_int_equal(hpcnet_store_center_heartbeat(f->db, "ctr_a", r, "[]", 6000), 0);
+	assert_int_equal(hpcnet_store_center_heartbeat(f->db, "ctr_a", &beat, 6000), 0);
 	c = get_center(f->db, "alpha");
 	assert_string_equal(str(c, "status"), "online");
 	json_decref(c);
