@@ -52,11 +52,62 @@ def wait_for(pred, timeout=30.0, interval=0.05, what="condition"):
         time.sleep(interval)
 
 
+class NetNs:
+    """The hub's own network namespace, joined to this one by a veth pair,
+    so traffic between the hub and the agents really crosses a link (with
+    an optional netem delay, like a WAN between centers)."""
+
+    def __init__(self, tag, delay_ms=0):
+        n = os.getpid() % 200 + 20
+        self.name = "hpcnet-%s-%d" % (tag, os.getpid())
+        self.host_if, self.ns_if = "hpn%dh" % os.getpid(), "hpn%dn" % os.getpid()
+        self.host_ip, self.ns_ip = "10.%d.0.2" % n, "10.%d.0.1" % n
+        run = lambda *a: subprocess.run(a, check=True, capture_output=True)
+        run("ip", "netns", "add", self.name)
+        try:
+            run("ip", "link", "add", self.host_if[:15], "type", "veth", "peer", "name", self.ns_if[:15])
+            run("ip", "link", "set", self.ns_if[:15], "netns", self.name)
+            run("ip", "addr", "add", self.host_ip + "/24", "dev", self.host_if[:15])
+            run("ip", "link", "set", self.host_if[:15], "up")
+            run("ip", "netns", "exec", self.name, "ip", "addr", "add", self.ns_ip + "/24", "dev",
+                self.ns_if[:15])
+            run("ip", "netns", "exec", self.name, "ip", "link", "set", self.ns_if[:15], "up")
+            run("ip", "netns", "exec", self.name, "ip", "link", "set", "lo", "up")
+            # netem needs the sch_netem kernel module, which not every
+            # kernel has: without it the link is simply not delayed.
+            self.delay_ms = 0
+            if delay_ms and subprocess.run(
+                    ["tc", "qdisc", "add", "dev", self.host_if[:15], "root", "netem", "delay",
+                     "%dms" % delay_ms], capture_output=True).returncode == 0:
+                self.delay_ms = delay_ms
+        except Exception:
+            self.remove()
+            raise
+
+    def prefix(self):
+        return ["ip", "netns", "exec", self.name]
+
+    def remove(self):
+        subprocess.run(["ip", "link", "del", self.host_if[:15]], capture_output=True)
+        subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
+
+
+def netns_available():
+    """True when this process may create network namespaces (root, iproute2)."""
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        return False
+    r = subprocess.run(["ip", "netns", "add", "hpcnet-probe-%d" % os.getpid()], capture_output=True)
+    subprocess.run(["ip", "netns", "del", "hpcnet-probe-%d" % os.getpid()], capture_output=True)
+    return r.returncode == 0
+
+
 class Cluster:
-    def __init__(self, name="hpcnet", center_ttl=30, max_body=None):
+    def __init__(self, name="hpcnet", center_ttl=30, max_body=None, netns=None):
         self.dir = tempfile.mkdtemp(prefix=name + "-")
         self.center_ttl = center_ttl
         self.max_body = max_body
+        self.netns = netns      # a NetNs to run the hub in, or None for loopback
+        self.host = netns.ns_ip if netns else "127.0.0.1"
         self.hub = None
         self.port = None
         self.agents = {}      # name -> Popen
@@ -71,8 +122,9 @@ class Cluster:
         if os.path.exists(port_file):
             os.unlink(port_file)
         # Reuse the port after a restart so agents find the hub again.
-        listen = "127.0.0.1:%d" % (self.port or 0)
-        args = [BIN, "hub", "--listen", listen, "--db", "sqlite:" + self.db_path(),
+        listen = "%s:%d" % (self.host, self.port or 0)
+        args = (self.netns.prefix() if self.netns else []) + [
+                BIN, "hub", "--listen", listen, "--db", "sqlite:" + self.db_path(),
                 "--port-file", port_file, "--center-ttl", str(self.center_ttl)]
         if self.max_body:
             args += ["--max-body", str(self.max_body)]
@@ -110,13 +162,16 @@ class Cluster:
         self.join_tokens[name] = r.json["join_token"]
         return r.json
 
-    def start_agent(self, name, cores=4, mem="8G", adapter="local", heartbeat=1, extra=()):
+    def start_agent(self, name, cores=4, mem="8G", adapter="local", heartbeat=1, extra=(),
+                    opts=()):
         if name not in self.join_tokens:
             self.add_center(name)
         workdir = os.path.join(self.dir, "centers", name)
         args = [BIN, "agent", "--hub", self.url, "--join-token", self.join_tokens[name],
                 "--name", name, "--adapter", adapter, "--workdir", workdir,
                 "--cores", str(cores), "--mem", mem, "--heartbeat", str(heartbeat)]
+        for o in opts:
+            args += ["--adapter-opt", o]
         args += list(extra)
         self.agent_args[name] = args
         log = open(os.path.join(self.dir, "agent-%s.log" % name), "ab")
@@ -194,7 +249,7 @@ class Cluster:
     # -- HTTP --------------------------------------------------------------
     @property
     def url(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "http://%s:%d" % (self.host, self.port)
 
     def request(self, method, path, body=None, token=None, headers=None, raw=None,
                 ctype="application/json", timeout=90):
@@ -207,7 +262,7 @@ class Cluster:
         if data is not None:
             hdrs.setdefault("Content-Type", ctype)
         for attempt in (0, 1):
-            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+            c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
             try:
                 c.request(method, path, body=data, headers=hdrs)
                 r = c.getresponse()
