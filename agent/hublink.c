@@ -3,7 +3,15 @@
  * Requests from the agent to the hub; see hublink.h for the error mapping.
  * This file knows URLs, status codes and JSON shapes of the agent API and
  * nothing about jobs or the journal, so the loop reads as policy only.
+ *
+ * The agent must stay single-threaded (the local adapter forks without
+ * exec), but this libcurl resolves names on a helper thread, which for the
+ * long-poll would run while the loop forks. So the hub's name is resolved
+ * here, synchronously, and handed to libcurl as a CURLOPT_RESOLVE entry:
+ * libcurl then finds it cached and starts no thread. IP literals need none.
  */
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "agent/hublink.h"
+#include "common/clock.h"
 #include "common/httpc.h"
 #include "common/xalloc.h"
 #include "hpcnet/error.h"
@@ -23,12 +32,76 @@ struct hpcnet_hublink {
 	CURLM *multi;              /* the orders long-poll */
 	CURL *poll;
 	struct curl_slist *poll_hdrs;
+	struct curl_slist *resolve;  /* "host:port:addr,..." for the long-poll */
+	char *host;                  /* the hub's host name; NULL for an IP literal */
+	long port;
+	int64_t resolve_next_ms;     /* when to look the name up again */
 	struct hpcnet_buf poll_body;
 	int poll_busy;             /* added to the multi handle */
 	int poll_done;             /* finished, outcome in poll_rc / poll_body */
 	int poll_rc;
 	char error[512];
 };
+
+/* Finds the host name the long-poll would have to resolve (none for an IP). */
+static void parse_host(struct hpcnet_hublink *h)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	unsigned char addr[16];
+
+	if (curl_url_set(u, CURLUPART_URL, h->base, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+	    host[0] != '[' && inet_pton(AF_INET, host, addr) != 1) {
+		h->host = hpcnet_xstrdup(host);
+		h->port = strtol(port, NULL, 10);
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+/*
+ * Looks the hub's name up (again, once a minute) for the long-poll; see
+ * the top of the file. 0, or HPCNET_EUNAVAIL when the name does not
+ * resolve and no earlier answer is at hand.
+ */
+static int resolve_hub(struct hpcnet_hublink *h)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL, *ai;
+	struct hpcnet_buf entry = { 0 };
+	char text[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (!h->host || hpcnet_mono_ms() < h->resolve_next_ms)
+		return 0;
+	rc = getaddrinfo(h->host, NULL, &hints, &res);
+	if (rc != 0) {
+		snprintf(h->error, sizeof(h->error), "cannot resolve %s: %s", h->host,
+			 gai_strerror(rc));
+		h->resolve_next_ms = hpcnet_mono_ms() + 5000;
+		return h->resolve ? 0 : HPCNET_EUNAVAIL; /* an old answer beats none */
+	}
+	hpcnet_buf_addf(&entry, "%s:%ld:", h->host, h->port);
+	for (ai = res; ai; ai = ai->ai_next) {
+		const void *a = ai->ai_family == AF_INET6
+					? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+					: (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    !inet_ntop(ai->ai_family, a, text, sizeof(text)))
+			continue;
+		hpcnet_buf_addf(&entry, ai->ai_family == AF_INET6 ? "%s[%s]" : "%s%s",
+				entry.data[entry.len - 1] == ':' ? "" : ",", text);
+	}
+	freeaddrinfo(res);
+	curl_slist_free_all(h->resolve);
+	h->resolve = curl_slist_append(NULL, entry.data);
+	hpcnet_buf_free(&entry);
+	h->resolve_next_ms = hpcnet_mono_ms() + 60000;
+	return 0;
+}
 
 struct hpcnet_hublink *hpcnet_hublink_new(const char *hub)
 {
@@ -43,6 +116,7 @@ struct hpcnet_hublink *hpcnet_hublink_new(const char *hub)
 	h->sync = hpcnet_httpc_new(h->base, NULL); /* does curl_global_init */
 	h->multi = curl_multi_init();
 	h->poll = curl_easy_init();
+	parse_host(h);
 	return h;
 }
 
@@ -54,8 +128,10 @@ void hpcnet_hublink_free(struct hpcnet_hublink *h)
 	curl_easy_cleanup(h->poll);
 	curl_multi_cleanup(h->multi);
 	curl_slist_free_all(h->poll_hdrs);
+	curl_slist_free_all(h->resolve);
 	hpcnet_buf_free(&h->poll_body);
 	hpcnet_httpc_free(h->sync);
+	free(h->host);
 	free(h->base);
 	free(h->center_id);
 	free(h->auth);
@@ -276,6 +352,11 @@ void hpcnet_hublink_orders_start(struct hpcnet_hublink *h, int wait_s)
 
 	if (h->poll_busy || h->poll_done)
 		return;
+	if (resolve_hub(h) < 0) {
+		h->poll_done = 1; /* fails at once, like a refused connection */
+		h->poll_rc = HPCNET_EUNAVAIL;
+		return;
+	}
 	url = hpcnet_xasprintf("%s/api/v1/centers/%s/orders?wait=%d", h->base, h->center_id,
 			       wait_s);
 	hpcnet_buf_free(&h->poll_body);
@@ -285,6 +366,8 @@ void hpcnet_hublink_orders_start(struct hpcnet_hublink *h, int wait_s)
 	curl_easy_setopt(h->poll, CURLOPT_URL, url);
 	curl_easy_setopt(h->poll, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(h->poll, CURLOPT_HTTPHEADER, h->poll_hdrs);
+	if (h->resolve)
+		curl_easy_setopt(h->poll, CURLOPT_RESOLVE, h->resolve);
 	curl_easy_setopt(h->poll, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h->poll, CURLOPT_CONNECTTIMEOUT, 10L);
 	/* The hub holds the request up to wait_s; allow for a slow answer. */
