@@ -159,11 +159,13 @@ static int transient(int rc)
 static int hub_failed(struct agent *a, int rc)
 {
 	if (rc == HPCNET_EAUTH) {
-		hpcnet_error("the hub refused this agent's credential (%s): center %s was deleted or "
-			     "its agent token revoked. Ask the hub admin for a new join token "
-			     "(hpcnet centers join-token %s), then restart the agent with "
-			     "--rejoin --join-token TOKEN (jobs in the journal are kept)",
-			     hpcnet_hublink_error(a->hub), a->cred.center_name, a->cred.center_name);
+		hpcnet_error("the hub refused this agent's credential (%s): center %s was deleted, "
+			     "or another agent joined as %s with a new join token. If this agent "
+			     "should serve it, ask the hub admin for a new join token (hpcnet "
+			     "centers join-token %s) and restart with --rejoin --join-token TOKEN "
+			     "(jobs in the journal are kept)",
+			     hpcnet_hublink_error(a->hub), a->cred.center_name, a->cred.center_name,
+			     a->cred.center_name);
 		a->fatal = 1;
 		return 1;
 	}
