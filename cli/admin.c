@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Administration from the command line: registering centers (and handing
- * the operator the exact agent command with its one-time join token) and
- * managing users. The hub enforces the admin role; these verbs only make
+ * the operator the exact agent command with its one-time join token),
+ * draining them for maintenance, and managing users. The hub enforces the admin role; these verbs only make
  * the 403 readable and never put a password on a command line, where `ps`
  * and shell history would keep it.
  */
@@ -125,6 +125,65 @@ int hpcnet_cli_centers_join_token(int argc, char **argv)
 	print_agent_command(&c, name, hpcnet_cli_str(resp, "join_token"));
 out:
 	json_decref(resp);
+	free(ename);
+	free(path);
+	hpcnet_cli_close(&c);
+	return hpcnet_cli_exit_code(rc);
+}
+
+/* ---- drain ---- */
+
+static const char drain_usage[] =
+	"Usage: hpcnet centers drain [--json] NAME\n"
+	"       hpcnet centers undrain [--json] NAME\n"
+	"Drains a center (admin), e.g. before maintenance: the hub sends it no new\n"
+	"jobs, jobs it has not received yet are placed elsewhere, and jobs it has\n"
+	"not started are recalled (its agent gives them back). Running jobs finish\n"
+	"there. `undrain` lets it take jobs again.\n";
+
+static const char *plural(json_int_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+int hpcnet_cli_centers_drain(int argc, char **argv)
+{
+	/* argv[0] is "drain" or "undrain" (centers.c passes the sub-command) */
+	int drain = strcmp(argv[0], "undrain") != 0;
+	struct hpcnet_cli c;
+	const char *name = NULL;
+	char *ename = NULL, *path = NULL;
+	json_t *ctr = NULL;
+	int json = 0, rc;
+
+	memset(&c, 0, sizeof(c));
+	rc = parse_name(argc, argv, drain_usage, &json, &name);
+	if (rc != 0)
+		return rc > 0 ? HPCNET_EXIT_OK : hpcnet_cli_exit_code(rc);
+	rc = hpcnet_cli_open(&c, 1);
+	if (rc < 0)
+		goto out;
+	ename = hpcnet_cli_escape(name);
+	path = hpcnet_xasprintf("/api/v1/centers/%s/%s", ename, drain ? "drain" : "undrain");
+	rc = hpcnet_cli_call(&c, "POST", path, NULL, NULL, 0, NULL, &ctr);
+	if (rc < 0)
+		goto out;
+	if (json) {
+		hpcnet_cli_print_json(ctr);
+	} else if (drain) {
+		json_int_t replaced = hpcnet_cli_int(ctr, "jobs_replaced", 0);
+		json_int_t recalled = hpcnet_cli_int(ctr, "jobs_recalled", 0);
+
+		printf("Center %s is draining: it gets no new jobs; running jobs finish there.\n",
+		       hpcnet_cli_str(ctr, "name"));
+		printf("%lld job%s not yet delivered re-placed, %lld job%s not yet started recalled.\n",
+		       (long long)replaced, plural(replaced), (long long)recalled, plural(recalled));
+		printf("(`hpcnet centers undrain %s` lets it take jobs again.)\n", name);
+	} else {
+		printf("Center %s takes jobs again.\n", hpcnet_cli_str(ctr, "name"));
+	}
+out:
+	json_decref(ctr);
 	free(ename);
 	free(path);
 	hpcnet_cli_close(&c);

@@ -2,9 +2,11 @@
 /*
  * `hpcnet centers`: what every center offers right now (free/total
  * cores, memory, GPUs, queue, heartbeat age), so a user can see where a
- * job would fit and whether a center is alive. The admin sub-commands
- * (`centers create`, `centers join-token`) live in admin.c; this file
- * only routes them.
+ * job would fit and whether a center is alive (or draining, or degraded:
+ * alive but its scheduler not answering). GPUs show by model when the
+ * agent reports pools, since "2 GPUs free" says little if a job needs an
+ * a100. The admin sub-commands (`centers create`, `join-token`, `drain`,
+ * `undrain`) live in admin.c; this file only routes them.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -18,7 +20,11 @@ static const char usage[] =
 	"Usage: hpcnet centers [--json]\n"
 	"       hpcnet centers create NAME          (admin) register a center\n"
 	"       hpcnet centers join-token NAME      (admin) issue a new join token\n"
-	"Lists the centers with their free/total capacity and last heartbeat.\n";
+	"       hpcnet centers drain NAME           (admin) stop sending it jobs\n"
+	"       hpcnet centers undrain NAME         (admin) let it take jobs again\n"
+	"Lists the centers with their free/total capacity and last heartbeat.\n"
+	"STATUS is online, offline, new (no agent yet), draining, or degraded (the\n"
+	"agent is there but its scheduler does not answer; no jobs go there).\n";
 
 /* "6/8"; "-" when the center has not reported yet. */
 static void free_total(json_t *res, const char *free_key, const char *total_key, int sizes,
@@ -51,6 +57,41 @@ static void count(json_t *res, const char *key, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)v);
 }
 
+/* What a person needs first: draining (an admin's decision) over degraded
+ * (the scheduler's trouble) over the hub's online/offline/new. */
+static void status_of(json_t *ctr, char *buf, size_t len)
+{
+	const char *status = hpcnet_cli_str(ctr, "status");
+
+	if (json_is_true(json_object_get(ctr, "draining")))
+		snprintf(buf, len, "draining%s", strcmp(status, "offline") == 0 ? " (offline)" : "");
+	else if (strcmp(hpcnet_cli_str(ctr, "health"), "degraded") == 0 &&
+		 strcmp(status, "offline") != 0)
+		snprintf(buf, len, "degraded");
+	else
+		snprintf(buf, len, "%s", *status ? status : "-");
+}
+
+/* "a100 1/2, v100 4/4" from the snapshot's gpu_pools; 0 when it has none. */
+static int gpu_pools(json_t *ctr, char *buf, size_t len)
+{
+	json_t *pools = json_object_get(json_object_get(ctr, "snapshot"), "gpu_pools"), *p;
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(pools, i, p) {
+		int n = snprintf(buf + used, len - used, "%s%s %lld/%lld", i ? ", " : "",
+				 *hpcnet_cli_str(p, "model") ? hpcnet_cli_str(p, "model") : "gpu",
+				 (long long)hpcnet_cli_int(p, "free", 0),
+				 (long long)hpcnet_cli_int(p, "total", 0));
+
+		if (n < 0 || (size_t)n >= len - used)
+			break; /* truncated: the table still lines up */
+		used += (size_t)n;
+	}
+	return used > 0;
+}
+
 static void print_table(json_t *items)
 {
 	static const char *const head[] = { "NAME", "STATUS", "CORES", "MEM", "GPUS", "QUEUE",
@@ -63,20 +104,29 @@ static void print_table(json_t *items)
 		/* a center whose agent never reported has no capacity to show */
 		json_t *res = strcmp(hpcnet_cli_str(ctr, "status"), "new") == 0
 				      ? NULL : json_object_get(ctr, "resources");
-		char cores[72], mem[72], gpus[72], queue[24], running[24], hb[32];
+		char cores[72], mem[72], gpus[256], queue[24], running[24], hb[32], status[32];
 
 		free_total(res, "free_cores", "total_cores", 0, cores, sizeof(cores));
 		free_total(res, "free_memory_bytes", "total_memory_bytes", 1, mem, sizeof(mem));
-		free_total(res, "free_gpus", "total_gpus", 0, gpus, sizeof(gpus));
+		if (!res || !gpu_pools(ctr, gpus, sizeof(gpus)))
+			free_total(res, "free_gpus", "total_gpus", 0, gpus, sizeof(gpus));
+		status_of(ctr, status, sizeof(status));
 		count(res, "queue_length", queue, sizeof(queue));
 		count(res, "running", running, sizeof(running));
 		hpcnet_cli_format_ago(hpcnet_cli_str(ctr, "last_heartbeat_at"), hb, sizeof(hb));
 		hpcnet_table_add(t, (const char *const[]){ hpcnet_cli_str(ctr, "name"),
-							   hpcnet_cli_str(ctr, "status"), cores, mem, gpus,
+							   status, cores, mem, gpus,
 							   queue, running, hb });
 	}
 	hpcnet_table_print(t, stdout);
 	hpcnet_table_free(t);
+	/* why a center is degraded is worth a line of its own */
+	json_array_foreach(items, i, ctr) {
+		const char *why = hpcnet_cli_str(ctr, "health_reason");
+
+		if (strcmp(hpcnet_cli_str(ctr, "health"), "degraded") == 0 && *why)
+			printf("%s is degraded: %s\n", hpcnet_cli_str(ctr, "name"), why);
+	}
 }
 
 int hpcnet_cli_centers(int argc, char **argv)
@@ -95,6 +145,8 @@ int hpcnet_cli_centers(int argc, char **argv)
 		return hpcnet_cli_centers_create(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "join-token") == 0)
 		return hpcnet_cli_centers_join_token(argc - 1, argv + 1);
+	if (argc > 1 && (strcmp(argv[1], "drain") == 0 || strcmp(argv[1], "undrain") == 0))
+		return hpcnet_cli_centers_drain(argc - 1, argv + 1);
 	items = json_array();
 	memset(&c, 0, sizeof(c));
 	optind = 0;

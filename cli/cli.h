@@ -48,10 +48,14 @@ int hpcnet_cli_submit(int argc, char **argv);
 int hpcnet_cli_jobs(int argc, char **argv);
 int hpcnet_cli_show(int argc, char **argv);
 int hpcnet_cli_cancel(int argc, char **argv);
+/* hold, release, suspend, resume, requeue: argv[0] ("hpcnet VERB") says which */
+int hpcnet_cli_control(int argc, char **argv);
 int hpcnet_cli_logs(int argc, char **argv);
 int hpcnet_cli_centers(int argc, char **argv);
 int hpcnet_cli_centers_create(int argc, char **argv);
 int hpcnet_cli_centers_join_token(int argc, char **argv);
+/* centers drain / undrain: argv[0] is "drain" or "undrain" */
+int hpcnet_cli_centers_drain(int argc, char **argv);
 int hpcnet_cli_users(int argc, char **argv);
 int hpcnet_cli_up(int argc, char **argv);
 

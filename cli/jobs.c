@@ -240,12 +240,53 @@ static void show_times(json_t *job)
 		line("Elapsed", buf);
 }
 
+/* "partition gpu, account proj1, qos high": what goes to the center's
+ * scheduler as is; "" when none was given. */
+static void show_sched_words(json_t *job, char *buf, size_t len)
+{
+	static const char *const keys[] = { "partition", "account", "qos" };
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < 3; i++) {
+		const char *v = hpcnet_cli_str(job, keys[i]);
+		int n;
+
+		if (!*v)
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s %s", used ? ", " : "", keys[i], v);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* A request the job's center has not carried out yet: a hold, suspend...
+ * asked by the user, or a recall by a drain. "" when there is none. */
+static void show_pending(json_t *job, char *buf, size_t len)
+{
+	const char *control = hpcnet_cli_str(job, "control_requested");
+	const char *center = hpcnet_cli_str(job, "center");
+	int recall = json_is_true(json_object_get(job, "recall_requested"));
+
+	if (!*center)
+		center = "its center";
+	buf[0] = '\0';
+	if (*control)
+		snprintf(buf, len, "%s requested, waiting for %s to confirm%s", control, center,
+			 recall ? "; recall requested too" : "");
+	else if (recall)
+		snprintf(buf, len, "recall requested: %s gives the job back, then the hub places it "
+			 "again", center);
+}
+
 static void show_job(json_t *job)
 {
 	const char *state = hpcnet_cli_str(job, "state");
 	const char *reason = hpcnet_cli_str(job, "state_reason");
 	const char *center = hpcnet_cli_str(job, "center");
 	const char *requested = hpcnet_cli_str(job, "center_requested");
+	const char *gpu_model = hpcnet_cli_str(job, "gpu_model");
 	json_t *usage = json_object_get(job, "usage"), *events = json_object_get(job, "events"), *ev;
 	int64_t mem = hpcnet_cli_int(job, "memory_bytes", 0);
 	int64_t cores = hpcnet_cli_int(job, "cores", 1), gpus = hpcnet_cli_int(job, "gpus", 0);
@@ -278,9 +319,14 @@ static void show_job(json_t *job)
 	else
 		snprintf(mem_s, sizeof(mem_s), "center default");
 	hpcnet_units_format_duration(hpcnet_cli_int(job, "walltime_seconds", 0), wall_s, sizeof(wall_s));
-	snprintf(buf, sizeof(buf), "%lld core%s, memory %s, %lld GPU%s, walltime %s", (long long)cores,
-		 cores == 1 ? "" : "s", mem_s, (long long)gpus, gpus == 1 ? "" : "s", wall_s);
+	snprintf(buf, sizeof(buf), "%lld core%s, memory %s, %lld %s%sGPU%s, walltime %s",
+		 (long long)cores, cores == 1 ? "" : "s", mem_s, (long long)gpus, gpu_model,
+		 *gpu_model ? " " : "", gpus == 1 ? "" : "s", wall_s);
 	line("Resources", buf);
+	show_sched_words(job, buf, sizeof(buf));
+	line("Scheduler", buf);
+	show_pending(job, buf, sizeof(buf));
+	line("Pending", buf);
 	show_times(job);
 	if (json_is_object(usage)) {
 		json_t *cpu = json_object_get(usage, "cpu_seconds");

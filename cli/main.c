@@ -33,6 +33,11 @@ static const struct verb verbs[] = {
 	{ .name = "jobs", .run = hpcnet_cli_jobs },
 	{ .name = "show", .run = hpcnet_cli_show },
 	{ .name = "cancel", .run = hpcnet_cli_cancel },
+	{ .name = "hold", .run = hpcnet_cli_control },
+	{ .name = "release", .run = hpcnet_cli_control },
+	{ .name = "suspend", .run = hpcnet_cli_control },
+	{ .name = "resume", .run = hpcnet_cli_control },
+	{ .name = "requeue", .run = hpcnet_cli_control },
 	{ .name = "logs", .run = hpcnet_cli_logs },
 	{ .name = "centers", .run = hpcnet_cli_centers },
 	{ .name = "users", .run = hpcnet_cli_users },
@@ -51,13 +56,18 @@ static const char usage[] =
 	"  logout       revoke the saved token and forget it\n"
 	"  whoami       who the saved login or HPCNET_TOKEN is\n"
 	"Jobs:\n"
-	"  submit       submit a job; prints its id (--wait: wait, exit with its code)\n"
+	"  submit       submit a job; prints its id (--wait: wait, exit with its code;\n"
+	"               --explain: where it would run and why, submitting nothing)\n"
 	"  jobs         list your jobs\n"
 	"  show ID      one job in detail, with its events\n"
 	"  cancel ID... cancel jobs\n"
-	"  logs ID      a job's output (--stderr, --follow)\n"
+	"  hold ID...   keep queued jobs from starting; `release ID...` lets them go\n"
+	"  suspend ID... pause running jobs; `resume ID...` continues them\n"
+	"  requeue ID... stop running jobs and queue them again at their center\n"
+	"               (suspend, resume, requeue: at centers whose scheduler can)\n"
 	"Centers and administration:\n"
-	"  centers      list centers; `centers create NAME`, `centers join-token NAME`\n"
+	"  centers      list centers; `centers create NAME`, `centers join-token NAME`,\n"
+	"               `centers drain NAME`, `centers undrain NAME`\n"
 	"  users        list users; `users create NAME`\n"
 	"  tokens       list your API tokens\n"
 	"Daemons:\n"

@@ -2,7 +2,9 @@
 /*
  * `hpcnet submit`: builds a job from the command line and a script's
  * #HPCNET lines (read like #SBATCH: defaults the command line overrides),
- * posts it, and optionally waits for the end.
+ * posts it, and optionally waits for the end. With --explain it posts the
+ * same body to /jobs/explain instead and prints each center's verdict, so
+ * "why would my job wait?" has an answer before anything is queued.
  *
  * The one promise that shapes this file: a network blip never makes two
  * jobs. Every submission carries an Idempotency-Key (random unless given)
@@ -38,7 +40,11 @@ static const char usage[] =
 	"  --cores N               cores (default 1)\n"
 	"  --mem SIZE              memory: 512M, 2G, 1.5T; a bare number is MB\n"
 	"                          (default: the center's)\n"
-	"  --gpus N                GPUs (default 0)\n"
+	"  --gpus [MODEL:]N        GPUs (default 0), e.g. 2 or a100:2 (as Slurm's --gpus)\n"
+	"  --gpu-model MODEL       the GPU model the --gpus must be (a100, h100, ...)\n"
+	"  --partition P           the center scheduler's partition (queue)\n"
+	"  --account A             the account to charge at the center\n"
+	"  --qos Q                 the quality of service at the center\n"
 	"  --time DURATION         walltime: MM, MM:SS, H:MM:SS, D-HH:MM:SS, 90s, 2h\n"
 	"                          (a bare number is minutes; default 1 hour)\n"
 	"  --name NAME             job name (default: the script's or command's name)\n"
@@ -48,7 +54,10 @@ static const char usage[] =
 	"  --wait                  wait for the end; exit with the job's exit code\n"
 	"                          (1 if it failed without one, was cancelled or lost)\n"
 	"  --wrap COMMAND          run one shell command instead of a script\n"
-	"  --json                  print the job as JSON instead of its id\n"
+	"  --explain               submit nothing: show which centers could run the job,\n"
+	"                          which would run it now, and why (exit 1 if none ever\n"
+	"                          could); needs no SCRIPT or --wrap\n"
+	"  --json                  print the job (with --explain: the answer) as JSON\n"
 	"SCRIPT is a file; - reads the script from stdin.\n";
 
 struct strv {
@@ -73,9 +82,11 @@ static void strv_free(struct strv *s)
 /* What one source (command line or #HPCNET lines) asked for; -1 / NULL = unset. */
 struct job_opts {
 	char *center, *name, *wrap, *idem;
+	char *gpu_model, *partition, *account, *qos;
+	char *count_model; /* the MODEL of --gpus MODEL:N, folded into gpu_model */
 	int64_t cores, mem, gpus, walltime;
 	struct strv env, files;
-	int wait, json;
+	int wait, json, explain;
 	char *script; /* SCRIPT path or "-" */
 };
 
@@ -91,6 +102,11 @@ static void opts_free(struct job_opts *o)
 	free(o->name);
 	free(o->wrap);
 	free(o->idem);
+	free(o->gpu_model);
+	free(o->count_model);
+	free(o->partition);
+	free(o->account);
+	free(o->qos);
 	free(o->script);
 	strv_free(&o->env);
 	strv_free(&o->files);
@@ -102,8 +118,52 @@ static void set_str(char **dst, const char *v)
 	*dst = hpcnet_xstrdup(v);
 }
 
-enum { O_CENTER = 1000, O_CORES, O_MEM, O_GPUS, O_TIME, O_NAME, O_ENV, O_FILE, O_IDEM, O_WAIT,
-       O_WRAP, O_JSON, O_HELP };
+/* Resource options first: everything from O_IDEM on is command-line only. */
+enum { O_CENTER = 1000, O_CORES, O_MEM, O_GPUS, O_GPU_MODEL, O_PARTITION, O_ACCOUNT, O_QOS,
+       O_TIME, O_NAME, O_ENV, O_FILE, O_IDEM, O_WAIT, O_WRAP, O_JSON, O_EXPLAIN, O_HELP };
+
+/* --partition, --account, --qos, --gpu-model: a word any scheduler takes. */
+static int set_word(char **dst, const char *opt, const char *v, size_t max, const char *at)
+{
+	if (!hpcnet_units_valid_word(v, max)) {
+		hpcnet_cli_errorf("%s--%s '%s' must be 1-%zu letters, digits, '-', '_' or '.'", at, opt,
+				  v, max);
+		return HPCNET_CLI_EUSAGE;
+	}
+	set_str(dst, v);
+	return 0;
+}
+
+/* --gpus N or MODEL:N (the last one given wins, as for every option). */
+static int set_gpus(struct job_opts *o, const char *v, const char *at)
+{
+	char model[HPCNET_UNITS_GPU_MODEL_MAX + 1];
+
+	if (hpcnet_units_parse_gpus(v, model, sizeof(model), &o->gpus) < 0) {
+		hpcnet_cli_errorf("%s--gpus '%s' must be a count from 0 to 1024, optionally after a GPU "
+				  "model (e.g. 2 or a100:2)", at, v);
+		return HPCNET_CLI_EUSAGE;
+	}
+	free(o->count_model);
+	o->count_model = *model ? hpcnet_xstrdup(model) : NULL;
+	return 0;
+}
+
+/* One source's --gpus MODEL:N and --gpu-model must agree; keeps the one. */
+static int fold_gpu_model(struct job_opts *o, const char *at)
+{
+	if (!o->count_model)
+		return 0;
+	if (o->gpu_model && strcmp(o->gpu_model, o->count_model) != 0) {
+		hpcnet_cli_errorf("%s--gpus %s:%lld and --gpu-model %s ask for different GPU models", at,
+				  o->count_model, (long long)o->gpus, o->gpu_model);
+		return HPCNET_CLI_EUSAGE;
+	}
+	set_str(&o->gpu_model, o->count_model);
+	free(o->count_model);
+	o->count_model = NULL;
+	return 0;
+}
 
 /*
  * Parses argv into *o. `where` is NULL for the command line, else
@@ -118,6 +178,10 @@ static int parse_opts(int argc, char **argv, const char *where, struct job_opts 
 		{ "cores", required_argument, NULL, O_CORES },
 		{ "mem", required_argument, NULL, O_MEM },
 		{ "gpus", required_argument, NULL, O_GPUS },
+		{ "gpu-model", required_argument, NULL, O_GPU_MODEL },
+		{ "partition", required_argument, NULL, O_PARTITION },
+		{ "account", required_argument, NULL, O_ACCOUNT },
+		{ "qos", required_argument, NULL, O_QOS },
 		{ "time", required_argument, NULL, O_TIME },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "env", required_argument, NULL, O_ENV },
@@ -126,12 +190,13 @@ static int parse_opts(int argc, char **argv, const char *where, struct job_opts 
 		{ "wait", no_argument, NULL, O_WAIT },
 		{ "wrap", required_argument, NULL, O_WRAP },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "explain", no_argument, NULL, O_EXPLAIN },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* messages name the #HPCNET line; the command line needs no prefix */
 	char at[320];
-	int ch, idx = -1;
+	int ch, idx = -1, rc;
 
 	snprintf(at, sizeof(at), "%s%s", where ? where : "", where ? ": " : "");
 
@@ -161,11 +226,25 @@ static int parse_opts(int argc, char **argv, const char *where, struct job_opts 
 			}
 			break;
 		case O_GPUS:
-			if (hpcnet_units_parse_int(optarg, 0, 1024, &o->gpus) < 0) {
-				hpcnet_cli_errorf("%s--gpus '%s' must be a whole number from 0 to 1024",
-						  at, optarg);
-				return HPCNET_CLI_EUSAGE;
-			}
+			if ((rc = set_gpus(o, optarg, at)) < 0)
+				return rc;
+			break;
+		case O_GPU_MODEL:
+			if ((rc = set_word(&o->gpu_model, "gpu-model", optarg,
+					   HPCNET_UNITS_GPU_MODEL_MAX, at)) < 0)
+				return rc;
+			break;
+		case O_PARTITION:
+			if ((rc = set_word(&o->partition, "partition", optarg, 64, at)) < 0)
+				return rc;
+			break;
+		case O_ACCOUNT:
+			if ((rc = set_word(&o->account, "account", optarg, 64, at)) < 0)
+				return rc;
+			break;
+		case O_QOS:
+			if ((rc = set_word(&o->qos, "qos", optarg, 64, at)) < 0)
+				return rc;
 			break;
 		case O_MEM:
 			if (hpcnet_units_parse_size(optarg, &o->mem) < 0) {
@@ -185,6 +264,7 @@ static int parse_opts(int argc, char **argv, const char *where, struct job_opts 
 		case O_FILE: strv_add(&o->files, optarg); break;
 		case O_WAIT: o->wait = 1; break;
 		case O_JSON: o->json = 1; break;
+		case O_EXPLAIN: o->explain = 1; break;
 		case 'h':
 		case O_HELP: fputs(usage, stdout); return 1;
 		default:
@@ -197,6 +277,8 @@ static int parse_opts(int argc, char **argv, const char *where, struct job_opts 
 		hpcnet_cli_errorf("%sunexpected '%s'", at, argv[optind]);
 		return HPCNET_CLI_EUSAGE;
 	}
+	if ((rc = fold_gpu_model(o, at)) < 0)
+		return rc;
 	if (!where) {
 		if (optind < argc)
 			o->script = hpcnet_xstrdup(argv[optind++]);
@@ -326,6 +408,16 @@ static void merge_opts(struct job_opts *cli, struct job_opts *dir)
 		cli->mem = dir->mem;
 	if (cli->gpus < 0)
 		cli->gpus = dir->gpus;
+	/* a model belongs with its count: --gpus 2 on the command line over
+	 * "#HPCNET --gpus a100:1" still wants an a100 unless it names another */
+	if (!cli->gpu_model && dir->gpu_model)
+		set_str(&cli->gpu_model, dir->gpu_model);
+	if (!cli->partition && dir->partition)
+		set_str(&cli->partition, dir->partition);
+	if (!cli->account && dir->account)
+		set_str(&cli->account, dir->account);
+	if (!cli->qos && dir->qos)
+		set_str(&cli->qos, dir->qos);
 	if (cli->walltime < 0)
 		cli->walltime = dir->walltime;
 	/* directives first, so the command line's --env K=V wins for the same K */
@@ -472,8 +564,10 @@ static int build_body(struct job_opts *o, const char *script, json_t **out)
 		json_object_set_new(body, "name", json_string(name));
 	if (o->wrap)
 		json_object_set_new(body, "command", json_string(o->wrap));
-	else
+	else if (script)
 		json_object_set_new(body, "script", json_string(script));
+	else /* --explain without a command: what runs does not change where */
+		json_object_set_new(body, "command", json_string(":"));
 	if (o->cores >= 0)
 		json_object_set_new(body, "cores", json_integer(o->cores));
 	if (o->mem >= 0)
@@ -484,6 +578,14 @@ static int build_body(struct job_opts *o, const char *script, json_t **out)
 		json_object_set_new(body, "walltime_seconds", json_integer(o->walltime));
 	if (o->center)
 		json_object_set_new(body, "center", json_string(o->center));
+	if (o->gpu_model)
+		json_object_set_new(body, "gpu_model", json_string(o->gpu_model));
+	if (o->partition)
+		json_object_set_new(body, "partition", json_string(o->partition));
+	if (o->account)
+		json_object_set_new(body, "account", json_string(o->account));
+	if (o->qos)
+		json_object_set_new(body, "qos", json_string(o->qos));
 	for (size_t i = 0; i < o->env.n && rc == 0; i++)
 		rc = add_env(env, o->env.v[i]);
 	for (size_t i = 0; i < o->files.n && rc == 0; i++)
@@ -618,6 +720,115 @@ static int job_exit_status(json_t *job)
 	return HPCNET_EXIT_FAILED;
 }
 
+/* A model with no count would ask for no GPUs at all: say so rather than
+ * let the hub ignore the model. An explicit --gpus 0 drops the model. */
+static int check_gpus(struct job_opts *o)
+{
+	if (!o->gpu_model)
+		return 0;
+	if (o->gpus < 0) {
+		hpcnet_cli_errorf("--gpu-model %s needs a count: add --gpus N (or --gpus %s:N)",
+				  o->gpu_model, o->gpu_model);
+		return HPCNET_CLI_EUSAGE;
+	}
+	if (o->gpus == 0) {
+		free(o->gpu_model);
+		o->gpu_model = NULL;
+	}
+	return 0;
+}
+
+/* ---- --explain ---- */
+
+static const char *verdict_of(json_t *v)
+{
+	if (!json_is_true(json_object_get(v, "eligible")))
+		return "cannot run";
+	return json_is_true(json_object_get(v, "fits_now")) ? "runs now" : "would wait";
+}
+
+/* The sentence under the table: where it would go, or why it would wait
+ * or be refused. */
+static void explain_summary(json_t *answer)
+{
+	json_t *verdicts = json_object_get(answer, "verdicts"), *v;
+	const char *choice = hpcnet_cli_str(answer, "choice");
+	const char *first = NULL;
+	size_t i, waiting = 0;
+
+	if (!json_is_true(json_object_get(answer, "admissible"))) {
+		printf("Would be refused: %s\n", hpcnet_cli_str(answer, "detail"));
+		return;
+	}
+	if (*choice) {
+		printf("Would run now at %s (the best score).\n", choice);
+		return;
+	}
+	json_array_foreach(verdicts, i, v) {
+		if (!json_is_true(json_object_get(v, "eligible")))
+			continue;
+		if (!first)
+			first = hpcnet_cli_str(v, "reason");
+		waiting++;
+	}
+	if (first && waiting > 1)
+		printf("Would wait in the queue: %zu centers can run it, none now (%s; ...)\n",
+		       waiting, first);
+	else if (first)
+		printf("Would wait in the queue: %s\n", first);
+	else
+		printf("Would wait in the queue: %s\n", hpcnet_cli_str(answer, "detail"));
+}
+
+static void explain_table(json_t *answer)
+{
+	static const char *const head[] = { "CENTER", "VERDICT", "SCORE", "EST. WAIT", "REASON" };
+	struct hpcnet_table *t = hpcnet_table_new(5, head);
+	json_t *verdicts = json_object_get(answer, "verdicts"), *v;
+	size_t i;
+
+	json_array_foreach(verdicts, i, v) {
+		json_t *score = json_object_get(v, "score");
+		int64_t wait = hpcnet_cli_int(v, "estimated_wait_seconds", -1);
+		char score_s[32] = "-", wait_s[32] = "-";
+
+		if (json_is_number(score))
+			snprintf(score_s, sizeof(score_s), "%.1f", json_number_value(score));
+		if (wait >= 0)
+			hpcnet_units_format_duration(wait, wait_s, sizeof(wait_s));
+		hpcnet_table_add(t, (const char *const[]){ hpcnet_cli_str(v, "center"), verdict_of(v),
+							   score_s, wait_s, hpcnet_cli_str(v, "reason") });
+	}
+	if (json_array_size(verdicts) == 0)
+		printf("No centers are registered.\n");
+	else
+		hpcnet_table_print(t, stdout);
+	hpcnet_table_free(t);
+	explain_summary(answer);
+}
+
+/*
+ * Asks the hub where body would go (nothing is written) and prints the
+ * answer. *status gets 0 when the hub would admit the job, 1 when no
+ * center could ever run it; the return is the call's code.
+ */
+static int explain(struct hpcnet_cli *c, json_t *body, int json, int *status)
+{
+	json_t *answer = NULL;
+	int rc = hpcnet_cli_call(c, "POST", "/api/v1/jobs/explain", body, NULL, 0, NULL, &answer);
+
+	if (rc == 0) {
+		if (json)
+			hpcnet_cli_print_json(answer);
+		else
+			explain_table(answer);
+		*status = json_is_true(json_object_get(answer, "admissible")) ? HPCNET_EXIT_OK
+									      : HPCNET_EXIT_FAILED;
+	}
+	json_decref(answer);
+	return rc;
+}
+
 int hpcnet_cli_submit(int argc, char **argv)
 {
 	struct job_opts o, dir;
@@ -635,10 +846,19 @@ int hpcnet_cli_submit(int argc, char **argv)
 		status = rc > 0 ? HPCNET_EXIT_OK : HPCNET_EXIT_USAGE;
 		goto out;
 	}
-	if (!o.wrap == !o.script) {
-		hpcnet_cli_errorf(o.wrap ? "give either --wrap or a script, not both"
-					 : "what should run? give --wrap 'COMMAND', a SCRIPT file, "
-					   "or - to read the script from stdin");
+	if (o.explain && o.wait) {
+		hpcnet_cli_errorf("--explain submits nothing, so there is nothing to --wait for");
+		rc = HPCNET_CLI_EUSAGE;
+		goto out;
+	}
+	if (o.wrap && o.script) {
+		hpcnet_cli_errorf("give either --wrap or a script, not both");
+		rc = HPCNET_CLI_EUSAGE;
+		goto out;
+	}
+	if (!o.wrap && !o.script && !o.explain) {
+		hpcnet_cli_errorf("what should run? give --wrap 'COMMAND', a SCRIPT file, "
+				  "or - to read the script from stdin");
 		rc = HPCNET_CLI_EUSAGE;
 		goto out;
 	}
@@ -663,9 +883,18 @@ int hpcnet_cli_submit(int argc, char **argv)
 			goto out;
 		merge_opts(&o, &dir);
 	}
+	rc = check_gpus(&o);
+	if (rc < 0)
+		goto out;
 	rc = build_body(&o, script, &body);
 	if (rc < 0)
 		goto out;
+	if (o.explain) {
+		rc = hpcnet_cli_open(&c, 1);
+		if (rc == 0)
+			rc = explain(&c, body, o.json, &status);
+		goto out;
+	}
 	if (!o.idem) {
 		if (hpcnet_crypto_init() < 0) {
 			hpcnet_cli_errorf("cannot initialize the random generator");

@@ -232,6 +232,42 @@ int hpcnet_units_parse_duration(const char *s, int64_t *seconds)
 	return parse_suffix_form(s, seconds);
 }
 
+int hpcnet_units_valid_word(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return 0;
+	return 1;
+}
+
+int hpcnet_units_parse_gpus(const char *s, char *model, size_t len, int64_t *count)
+{
+	const char *colon = s ? strchr(s, ':') : NULL;
+	char word[HPCNET_UNITS_GPU_MODEL_MAX + 1];
+	size_t n = colon ? (size_t)(colon - s) : 0;
+	int64_t v;
+
+	if (!s || len <= HPCNET_UNITS_GPU_MODEL_MAX)
+		return HPCNET_EINVAL;
+	if (colon) {
+		if (n == 0 || n > HPCNET_UNITS_GPU_MODEL_MAX)
+			return HPCNET_EINVAL;
+		memcpy(word, s, n);
+		word[n] = '\0';
+		if (!hpcnet_units_valid_word(word, HPCNET_UNITS_GPU_MODEL_MAX))
+			return HPCNET_EINVAL;
+	}
+	if (hpcnet_units_parse_int(colon ? colon + 1 : s, 0, 1024, &v) < 0)
+		return HPCNET_EINVAL;
+	memcpy(model, colon ? word : "", n + 1);
+	*count = v;
+	return 0;
+}
+
 void hpcnet_units_format_size(int64_t bytes, char *buf, size_t len)
 {
 	static const char units[] = "BKMGTPE";

@@ -8,7 +8,8 @@
  * sizes take K/M/G/T/P suffixes in powers of 1024 and a bare number is
  * megabytes (sbatch --mem=4000); durations take "minutes", "mm:ss",
  * "h:mm:ss", "d-h", "d-h:mm", "d-h:mm:ss", and, beyond Slurm, unit
- * suffixes such as "90s", "2h", "1h30m" or "1.5h".
+ * suffixes such as "90s", "2h", "1h30m" or "1.5h". GPU requests take
+ * Slurm's --gpus form, "[MODEL:]COUNT".
  */
 #ifndef HPCNET_CLI_UNITS_H
 #define HPCNET_CLI_UNITS_H
@@ -36,6 +37,25 @@ int hpcnet_units_parse_duration(const char *s, int64_t *seconds);
 /* A plain decimal integer in [min, max] (no sign, no spaces, no hex).
  * 0 or HPCNET_EINVAL. */
 int hpcnet_units_parse_int(const char *s, int64_t min, int64_t max, int64_t *v);
+
+/*
+ * A scheduler word: a GPU model, partition, account or QOS name. 1 when s
+ * is 1..max characters of letters, digits, '-', '_' and '.' (what the hub
+ * accepts, and what is safe on any scheduler's command line), else 0.
+ */
+int hpcnet_units_valid_word(const char *s, size_t max);
+
+/* The longest GPU model the hub accepts; a model buffer holds one more. */
+#define HPCNET_UNITS_GPU_MODEL_MAX 31
+
+/*
+ * Parses Slurm's --gpus value, "[MODEL:]COUNT" ("2", "a100:2"), COUNT in
+ * 0..1024. model gets the model or "" (it holds len bytes, at least
+ * HPCNET_UNITS_GPU_MODEL_MAX + 1). Returns 0, or HPCNET_EINVAL (a bad
+ * count, an empty or invalid model, more than one ':'), leaving the
+ * outputs untouched.
+ */
+int hpcnet_units_parse_gpus(const char *s, char *model, size_t len, int64_t *count);
 
 /* "16G", "1.5G", "512M", "100B": at most one decimal, the largest unit
  * that keeps the value >= 1. buf should hold 16 bytes. */

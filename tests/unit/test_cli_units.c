@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The CLI's size and duration parsers: what users type after --mem and
- * --time. Compiled from the source (the cli objects are not a library)
+ * The CLI's size, duration and GPU parsers: what users type after --mem,
+ * --time and --gpus. Compiled from the source (the cli objects are not a library)
  * so the test exercises exactly the code the binary runs.
  */
 #include <setjmp.h>
@@ -256,6 +256,93 @@ static void test_duration_round_trip(void **state)
 	}
 }
 
+static void gpus_ok(const char *s, const char *model, int64_t count)
+{
+	char m[HPCNET_UNITS_GPU_MODEL_MAX + 1] = "untouched";
+	int64_t n = -12345;
+
+	assert_int_equal(hpcnet_units_parse_gpus(s, m, sizeof(m), &n), 0);
+	assert_string_equal(m, model);
+	assert_int_equal(n, count);
+}
+
+static void gpus_bad(const char *s)
+{
+	char m[HPCNET_UNITS_GPU_MODEL_MAX + 1] = "untouched";
+	int64_t n = -12345;
+
+	assert_int_equal(hpcnet_units_parse_gpus(s, m, sizeof(m), &n), HPCNET_EINVAL);
+	assert_string_equal(m, "untouched"); /* untouched on error */
+	assert_int_equal(n, -12345);
+}
+
+static void test_gpus_slurm_forms(void **state)
+{
+	(void)state;
+	gpus_ok("0", "", 0);
+	gpus_ok("2", "", 2);
+	gpus_ok("1024", "", 1024);
+	gpus_ok("a100:2", "a100", 2);
+	gpus_ok("A100:1", "A100", 1); /* case is the center's business */
+	gpus_ok("h100-80gb:8", "h100-80gb", 8);
+	gpus_ok("tesla_v100.32g:0", "tesla_v100.32g", 0);
+	/* exactly HPCNET_UNITS_GPU_MODEL_MAX (31) characters */
+	gpus_ok("abcdefghijklmnopqrstuvwxyz01234:1", "abcdefghijklmnopqrstuvwxyz01234", 1);
+}
+
+static void test_gpus_bad(void **state)
+{
+	(void)state;
+	gpus_bad("");
+	gpus_bad("a100");        /* a model alone is --gpu-model, not a count */
+	gpus_bad("a100:");
+	gpus_bad(":2");
+	gpus_bad("a100:2:1");
+	gpus_bad("gpu:a100:2");  /* the --gres form is not --gpus */
+	gpus_bad("a100:-1");
+	gpus_bad("a100:1025");
+	gpus_bad("a100:2x");
+	gpus_bad("a100: 2");
+	gpus_bad("a 100:2");
+	gpus_bad("a/100:2");
+	gpus_bad("a100;rm:2");
+	gpus_bad("abcdefghijklmnopqrstuvwxyz012345:1"); /* 32 characters */
+	gpus_bad("-1");
+	gpus_bad("+2");
+	gpus_bad("0x2");
+	gpus_bad("2.0");
+	gpus_bad("99999999999999999999999");
+}
+
+static void test_gpus_small_buffer(void **state)
+{
+	char m[8] = "same";
+	int64_t n = 7;
+
+	(void)state;
+	/* a buffer that could not hold the longest model is refused outright */
+	assert_int_equal(hpcnet_units_parse_gpus("a100:2", m, sizeof(m), &n), HPCNET_EINVAL);
+	assert_int_equal(hpcnet_units_parse_gpus(NULL, m, sizeof(m), &n), HPCNET_EINVAL);
+	assert_int_equal(n, 7);
+	assert_string_equal(m, "same");
+}
+
+static void test_valid_word(void **state)
+{
+	(void)state;
+	assert_true(hpcnet_units_valid_word("gpu", 64));
+	assert_true(hpcnet_units_valid_word("proj-1_a.b", 64));
+	assert_true(hpcnet_units_valid_word("abc", 3));
+	assert_false(hpcnet_units_valid_word("abcd", 3));
+	assert_false(hpcnet_units_valid_word("", 64));
+	assert_false(hpcnet_units_valid_word(NULL, 64));
+	assert_false(hpcnet_units_valid_word("a b", 64));
+	assert_false(hpcnet_units_valid_word("a/b", 64));
+	assert_false(hpcnet_units_valid_word("a:b", 64));
+	assert_false(hpcnet_units_valid_word("$(x)", 64));
+	assert_false(hpcnet_units_valid_word("caf\xc3\xa9", 64)); /* letters, but not ASCII */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +357,10 @@ int main(void)
 		cmocka_unit_test(test_format_size),
 		cmocka_unit_test(test_format_duration),
 		cmocka_unit_test(test_duration_round_trip),
+		cmocka_unit_test(test_gpus_slurm_forms),
+		cmocka_unit_test(test_gpus_bad),
+		cmocka_unit_test(test_gpus_small_buffer),
+		cmocka_unit_test(test_valid_word),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
