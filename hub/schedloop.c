@@ -49,6 +49,7 @@ static void add_load(struct hpcnet_sched_center *c, json_t *l)
 	c->used_mem += iv(l, "memory_bytes");
 	c->used_gpus += iv(l, "gpus");
 	c->waiting += iv(l, "waiting");
+	c->waiting_cores += iv(l, "waiting_cores");
 	for (k = 0; model && k < c->ngpu; k++)
 		if (strcmp(c->gpu[k].model, model) == 0)
 			c->gpu[k].used += iv(l, "gpus");
@@ -84,6 +85,7 @@ int hpcnet_schedloop_centers(struct hpcnet_db *db, int with_load,
 		c[i].total_cores = iv(row, "total_cores");
 		c[i].total_mem = iv(row, "total_memory_bytes");
 		c[i].total_gpus = iv(row, "total_gpus");
+		c[i].snap_free_cores = c[i].has_snapshot ? iv(row, "free_cores") : -1;
 		gpu_pools(&c[i], row);
 		json_array_foreach(load, k, l)
 			if (strcmp(json_string_value(json_object_get(l, "center_id")), c[i].id) == 0)

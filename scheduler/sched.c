@@ -77,6 +77,11 @@ int hpcnet_sched_fits_now(const struct hpcnet_sched_center *c, const struct hpcn
 	if (!usable(c) || c->used_cores + j->cores > c->total_cores ||
 	    c->used_mem + j->mem > c->total_mem || c->used_gpus + j->gpus > c->total_gpus)
 		return 0;
+	/* The center's own figure counts work the hub did not send (other
+	 * users of a shared cluster); jobs the hub sent that have not started
+	 * are not in it yet. */
+	if (c->snap_free_cores >= 0 && c->waiting_cores + j->cores > c->snap_free_cores)
+		return 0;
 	if (j->gpus && j->gpu_model) {
 		have = gpus_of(c, j->gpu_model, &used);
 		return used + j->gpus <= have;
@@ -193,6 +198,7 @@ void hpcnet_sched_account(struct hpcnet_sched_center *c, const struct hpcnet_sch
 	c->used_mem += j->mem;
 	c->used_gpus += j->gpus;
 	c->waiting++;
+	c->waiting_cores += j->cores;
 	if (!j->gpus || !j->gpu_model)
 		return;
 	for (i = 0; i < c->ngpu; i++)

@@ -34,6 +34,8 @@ struct hpcnet_sched_center {
 	/* what the hub has placed there and not yet seen end */
 	int64_t used_cores, used_mem, used_gpus;
 	int64_t waiting;       /* dispatched or pending there (the center's queue) */
+	int64_t waiting_cores; /* their cores: not yet in the center's own figures */
+	int64_t snap_free_cores; /* free cores by the center's last snapshot; -1 unknown */
 	int64_t est_wait_s;    /* the center's own estimate for a new job; -1 unknown */
 	struct hpcnet_sched_gpu gpu[HPCNET_SCHED_GPU_POOLS];
 	int ngpu;

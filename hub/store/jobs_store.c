@@ -151,7 +151,9 @@ int hpcnet_store_job_load(struct hpcnet_db *db, json_t **out)
 	return hpcnet_db_list_json(db, out,
 		"SELECT center_id, gpu_model, SUM(cores) AS cores, SUM(memory_bytes) AS memory_bytes,"
 		" SUM(gpus) AS gpus,"
-		" SUM(CASE WHEN state IN ('dispatched', 'pending', 'held') THEN 1 ELSE 0 END) AS waiting"
+		" SUM(CASE WHEN state IN ('dispatched', 'pending', 'held') THEN 1 ELSE 0 END) AS waiting,"
+		" SUM(CASE WHEN state IN ('dispatched', 'pending', 'held') THEN cores ELSE 0 END)"
+		" AS waiting_cores"
 		" FROM jobs WHERE state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')"
 		" AND center_id IS NOT NULL GROUP BY center_id, gpu_model", NULL);
 }
@@ -198,12 +200,13 @@ int hpcnet_store_job_mark_delivered(struct hpcnet_db *db, const char *job_id, in
 				  " AND order_delivered_at IS NULL", "it", now, job_id);
 }
 
-/* Runs `update` (binding the job id as its only parameter) and adds an
- * event for every job of center_id selected by `select`. Returns count. */
+/* Runs `update` (binding now and the job id) for every job of center_id
+ * selected by `select`, and adds an event: `state`, or the job's new state
+ * when state is NULL. Returns how many were updated. */
 static int each_job(struct hpcnet_db *db, const char *select, const char *center_id,
 		    const char *update, const char *state, const char *detail, int64_t now)
 {
-	json_t *ids = NULL, *row;
+	json_t *ids = NULL, *row, *after = NULL;
 	size_t i;
 	int rc = hpcnet_db_list_json(db, &ids, select, "t", center_id), n = 0;
 
@@ -213,8 +216,16 @@ static int each_job(struct hpcnet_db *db, const char *select, const char *center
 		if (rc < 0)
 			break;
 		rc = hpcnet_db_exec(db, update, "it", now, id);
-		if (rc > 0 && state)
-			rc = hpcnet_store_job_event_add(db, id, state, now, detail);
+		if (rc > 0 && !state)
+			rc = hpcnet_db_get_json(db, &after, "SELECT state FROM jobs WHERE id = ?", "t",
+						id);
+		if (rc > 0)
+			rc = hpcnet_store_job_event_add(db, id, state ? state :
+							json_string_value(json_object_get(after,
+											  "state")),
+							now, detail);
+		json_decref(after);
+		after = NULL;
 		if (rc >= 0)
 			n++;
 	}
@@ -222,14 +233,20 @@ static int each_job(struct hpcnet_db *db, const char *select, const char *center
 	return rc < 0 ? rc : n;
 }
 
+/* A job given back by its center keeps a hold the user asked for: it
+ * waits in the hub as held instead of going back to the queue. */
+#define BACK_STATE "CASE WHEN state = 'held' OR control_requested = 'hold' THEN 'held'" \
+	" ELSE 'queued' END"
+
 int hpcnet_store_job_replace_undelivered(struct hpcnet_db *db, const char *center_id,
 					 const char *reason, int64_t now)
 {
 	return each_job(db, "SELECT id FROM jobs WHERE center_id = ? AND state = 'dispatched'"
 			    " AND order_delivered_at IS NULL", center_id,
-			"UPDATE jobs SET state = 'queued', center_id = NULL, dispatched_at = NULL,"
-			" placement_reason = '', updated_at = ? WHERE id = ? AND state = 'dispatched'"
-			" AND order_delivered_at IS NULL", "queued", reason, now);
+			"UPDATE jobs SET state = " BACK_STATE ", center_id = NULL, dispatched_at = NULL,"
+			" control_requested = NULL, placement_reason = '', updated_at = ?"
+			" WHERE id = ? AND state = 'dispatched' AND order_delivered_at IS NULL",
+			NULL, reason, now);
 }
 
 int hpcnet_store_job_request_recall(struct hpcnet_db *db, const char *center_id,
@@ -254,15 +271,21 @@ int hpcnet_store_job_recalled(struct hpcnet_db *db, const char *id, const char *
 			      int64_t now)
 {
 	int rc = hpcnet_db_exec(db,
-		"UPDATE jobs SET state = 'queued', center_id = NULL, dispatched_at = NULL,"
+		"UPDATE jobs SET state = " BACK_STATE ", center_id = NULL, dispatched_at = NULL,"
 		" order_delivered_at = NULL, recall_requested = 0, control_requested = NULL,"
 		" placement_reason = '', state_reason = ?, updated_at = ? WHERE id = ?"
 		" AND recall_requested = 1 AND state IN ('dispatched', 'pending', 'held')",
 		"tit", reason, now, id);
+	json_t *after = NULL;
 
 	if (rc <= 0)
 		return rc;
-	rc = hpcnet_store_job_event_add(db, id, "queued", now, reason);
+	rc = hpcnet_db_get_json(db, &after, "SELECT state FROM jobs WHERE id = ?", "t", id);
+	if (rc > 0)
+		rc = hpcnet_store_job_event_add(db, id, json_string_value(json_object_get(after,
+											  "state")),
+						now, reason);
+	json_decref(after);
 	return rc < 0 ? rc : 1;
 }
 

@@ -108,7 +108,7 @@ int hpcnet_store_job_dispatch(struct hpcnet_db *db, const char *id, const char *
 /* Queued jobs, oldest first: {id,cores,memory_bytes,gpus,gpu_model,center_requested}. */
 int hpcnet_store_job_queued(struct hpcnet_db *db, int64_t limit, json_t **out);
 /* Per center and GPU model: {center_id, gpu_model, cores, memory_bytes, gpus,
- * waiting} of active jobs (sum the rows of a center for its totals). */
+ * waiting, waiting_cores} of active jobs (sum a center's rows for its totals). */
 int hpcnet_store_job_load(struct hpcnet_db *db, json_t **out);
 /* Orders for a center: dispatched, not cancel-requested, full spec. */
 int hpcnet_store_job_orders(struct hpcnet_db *db, const char *center_id, int64_t limit,

@@ -26,6 +26,7 @@ static struct hpcnet_sched_center center(const char *id, const char *name, int64
 	return (struct hpcnet_sched_center){
 		.id = id, .name = name, .online = 1, .has_snapshot = 1,
 		.total_cores = cores, .total_mem = mem_gib * GIB, .total_gpus = gpus,
+		.snap_free_cores = -1, .est_wait_s = -1,
 	};
 }
 
@@ -410,6 +411,29 @@ static void test_draining_and_degraded_never_chosen(void **state)
 	assert_int_equal(hpcnet_sched_admit(c, N(c), &j, reason, sizeof(reason)), 0);
 }
 
+static void test_snapshot_free_counts(void **state)
+{
+	struct hpcnet_sched_center c[] = {
+		center("ctr_a", "alpha", 16, 64, 0),
+		center("ctr_b", "beta", 16, 64, 0),
+	};
+	struct hpcnet_sched_job j = job(4, 1, 0, NULL);
+	char reason[256];
+
+	/* alpha is busy with work the hub did not send: only 2 cores free */
+	c[0].snap_free_cores = 2;
+	c[1].snap_free_cores = 16;
+	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), 1);
+	/* beta: 16 free by its snapshot, 12 already sent and not started */
+	hpcnet_sched_account(&c[1], &j);
+	hpcnet_sched_account(&c[1], &j);
+	hpcnet_sched_account(&c[1], &j);
+	assert_int_equal(c[1].waiting_cores, 12);
+	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), 1);
+	hpcnet_sched_account(&c[1], &j);
+	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), -1);
+}
+
 static void test_estimated_wait_counts(void **state)
 {
 	struct hpcnet_sched_center c[] = {
@@ -442,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_gpu_models),
 		cmocka_unit_test(test_draining_and_degraded_never_chosen),
 		cmocka_unit_test(test_estimated_wait_counts),
+		cmocka_unit_test(test_snapshot_free_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
