@@ -11,11 +11,13 @@
 #include "hpcnet/adapter.h"
 
 extern const struct hpcnet_adapter hpcnet_adapter_slurm; /* adapters/slurm/ */
+extern const struct hpcnet_adapter hpcnet_adapter_sge;   /* adapters/sge/ */
 
 const struct hpcnet_adapter *const hpcnet_adapters[] = {
 	&hpcnet_adapter_local, /* the embedded default: needs no cluster */
 	&hpcnet_adapter_none,
 	&hpcnet_adapter_slurm,
+	&hpcnet_adapter_sge,
 	NULL,
 };
 
