@@ -41,7 +41,8 @@ static const char *const phase_names[] = {
 };
 
 /*
- * Version 1. Times are milliseconds since the epoch. Text columns for
+ * The schema, one step per version, applied in order from the file's
+ * user_version. Times are milliseconds since the epoch. Text columns for
  * phase and state so an operator can read the file with the sqlite3 shell.
  */
 static const char schema_v1[] =
@@ -78,13 +79,25 @@ static const char schema_v1[] =
 	" updated_ms INTEGER NOT NULL,"
 	" done_ms INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX jobs_active ON jobs(created_ms) WHERE phase <> 'done';"
-	"CREATE INDEX jobs_done ON jobs(done_ms) WHERE phase = 'done';"
-	"PRAGMA user_version = 1;";
+	"CREATE INDEX jobs_done ON jobs(done_ms) WHERE phase = 'done';";
+
+/* v2: recalls and control actions from the hub, GPU usage. */
+static const char schema_v2[] =
+	"ALTER TABLE jobs ADD COLUMN recall INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN control TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN control_state INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN control_error TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN control_seq INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN control_acked_ms INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN gpu_seconds REAL NOT NULL DEFAULT 0;";
+
+static const char *const schema_steps[HPCNET_JOURNAL_SCHEMA] = { schema_v1, schema_v2 };
 
 #define JOB_COLS                                                                              \
 	"job_id, order_json, phase, ref, state, exit_code, signal, started_ms, ended_ms,"     \
 	" cpu_seconds, max_rss_bytes, reason, stdout_path, stderr_path, seq, acked_seq,"      \
-	" cancel, stdout_acked, stderr_acked, created_ms, updated_ms, done_ms"
+	" cancel, stdout_acked, stderr_acked, created_ms, updated_ms, done_ms, recall, control,"   \
+	" control_state, control_error, control_seq, control_acked_ms, gpu_seconds"
 
 static int db_error(struct hpcnet_journal *j, const char *what)
 {
@@ -211,13 +224,24 @@ static void row_read(sqlite3_stmt *st, struct hpcnet_journal_job *job)
 	job->created_ms = sqlite3_column_int64(st, 19);
 	job->updated_ms = sqlite3_column_int64(st, 20);
 	job->done_ms = sqlite3_column_int64(st, 21);
+	job->recall = (enum hpcnet_journal_recall)sqlite3_column_int(st, 22);
+	copy_col(st, 23, job->control, sizeof(job->control));
+	job->control_state = (enum hpcnet_journal_control)sqlite3_column_int(st, 24);
+	copy_col(st, 25, job->control_error, sizeof(job->control_error));
+	job->control_seq = sqlite3_column_int64(st, 26);
+	job->control_acked_ms = sqlite3_column_int64(st, 27);
+	job->gpu_seconds = sqlite3_column_double(st, 28);
 }
 
-/* Creates or checks the schema; a newer file is refused rather than misread. */
+/*
+ * Brings the schema to the current version, all steps in one transaction;
+ * a newer file is refused rather than misread.
+ */
 static int migrate(struct hpcnet_journal *j)
 {
 	sqlite3_stmt *st = NULL;
-	int version, rc;
+	int version, rc, v;
+	char *bump;
 
 	rc = prep(j, &st, "PRAGMA user_version", "");
 	if (rc < 0)
@@ -239,9 +263,17 @@ static int migrate(struct hpcnet_journal *j)
 	rc = exec(j, "BEGIN IMMEDIATE");
 	if (rc < 0)
 		return rc;
-	rc = exec(j, schema_v1);
+	for (v = version; v < HPCNET_JOURNAL_SCHEMA && rc == 0; v++)
+		rc = exec(j, schema_steps[v]);
+	bump = hpcnet_xasprintf("PRAGMA user_version = %d", HPCNET_JOURNAL_SCHEMA);
+	if (rc == 0)
+		rc = exec(j, bump);
+	free(bump);
 	if (rc == 0)
 		rc = exec(j, "COMMIT");
+	if (rc == 0 && version > 0)
+		hpcnet_info("journal %s: schema upgraded from version %d to %d", j->path, version,
+			    HPCNET_JOURNAL_SCHEMA);
 	if (rc < 0)
 		sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -375,7 +407,8 @@ int hpcnet_journal_order_add(struct hpcnet_journal *j, const char *job_id, const
 	return rc;
 }
 
-int hpcnet_journal_cancel_unknown(struct hpcnet_journal *j, const char *job_id, const char *reason)
+int hpcnet_journal_add_final(struct hpcnet_journal *j, const char *job_id, const char *state,
+			     const char *reason)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t now = hpcnet_now_ms();
@@ -383,9 +416,33 @@ int hpcnet_journal_cancel_unknown(struct hpcnet_journal *j, const char *job_id, 
 
 	rc = prep(j, &st,
 		  "INSERT OR IGNORE INTO jobs (job_id, order_json, phase, state, reason, seq,"
-		  " cancel, created_ms, updated_ms)"
-		  " VALUES (?, NULL, 'finished', 'cancelled', ?, 1, 2, ?, ?)",
-		  "ssii", job_id, reason, now, now);
+		  " ended_ms, created_ms, updated_ms)"
+		  " VALUES (?, NULL, 'finished', ?, ?, 1, ?, ?, ?)",
+		  "sssiii", job_id, state, reason, now, now, now);
+	if (rc == 0)
+		rc = run(j, st, &n);
+	if (rc == 0 && n == 0)
+		rc = HPCNET_EEXIST;
+	return rc;
+}
+
+int hpcnet_journal_order_renew(struct hpcnet_journal *j, const char *job_id,
+			       const char *order_json)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t now = hpcnet_now_ms();
+	int rc, n = 0;
+
+	/* Every column back to its default except the id and creation time. */
+	rc = prep(j, &st,
+		  "UPDATE jobs SET order_json = ?, phase = 'received', ref = '', state = '',"
+		  " exit_code = 0, signal = 0, started_ms = 0, ended_ms = 0, cpu_seconds = 0,"
+		  " max_rss_bytes = 0, gpu_seconds = 0, reason = '', stdout_path = '',"
+		  " stderr_path = '', seq = 0, acked_seq = 0, cancel = 0, recall = 0,"
+		  " control = '', control_state = 0, control_error = '', control_seq = 0,"
+		  " stdout_acked = 0, stderr_acked = 0, updated_ms = ?, done_ms = 0"
+		  " WHERE job_id = ? AND phase = 'done' AND state = 'recalled'",
+		  "sis", order_json, now, job_id);
 	if (rc == 0)
 		rc = run(j, st, &n);
 	if (rc == 0 && n == 0)
@@ -508,11 +565,13 @@ int hpcnet_journal_record(struct hpcnet_journal *j, const struct hpcnet_journal_
 		  " exit_code = ?2, signal = ?3, started_ms = ?4, ended_ms = ?5,"
 		  " cpu_seconds = ?6, max_rss_bytes = ?7, reason = ?8,"
 		  " stdout_path = ?9, stderr_path = ?10, updated_ms = ?11,"
-		  " phase = CASE WHEN ?12 AND phase <> 'done' THEN 'finished' ELSE phase END"
+		  " phase = CASE WHEN ?12 AND phase <> 'done' THEN 'finished' ELSE phase END,"
+		  " gpu_seconds = ?14"
 		  " WHERE job_id = ?13",
-		  "siiiidisssiis", job->state, (int64_t)job->exit_code, (int64_t)job->signal,
+		  "siiiidisssiisd", job->state, (int64_t)job->exit_code, (int64_t)job->signal,
 		  job->started_ms, job->ended_ms, job->cpu_seconds, job->max_rss_bytes, job->reason,
-		  job->stdout_path, job->stderr_path, hpcnet_now_ms(), (int64_t)final, job->job_id);
+		  job->stdout_path, job->stderr_path, hpcnet_now_ms(), (int64_t)final, job->job_id,
+		  job->gpu_seconds);
 	return rc < 0 ? rc : update_one(j, st);
 }
 
@@ -540,14 +599,56 @@ int hpcnet_journal_set_cancel(struct hpcnet_journal *j, const char *job_id,
 	return rc < 0 ? rc : update_one(j, st);
 }
 
-int hpcnet_journal_ack(struct hpcnet_journal *j, const char *job_id, int64_t seq)
+int hpcnet_journal_set_recall(struct hpcnet_journal *j, const char *job_id,
+			      enum hpcnet_journal_recall r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = prep(j, &st, "UPDATE jobs SET recall = ?, updated_ms = ? WHERE job_id = ?", "iis",
+		  (int64_t)r, hpcnet_now_ms(), job_id);
+	return rc < 0 ? rc : update_one(j, st);
+}
+
+int hpcnet_journal_control_request(struct hpcnet_journal *j, const char *job_id,
+				   const char *action)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	rc = prep(j, &st,
-		  "UPDATE jobs SET acked_seq = max(acked_seq, min(?, seq)), updated_ms = ?"
-		  " WHERE job_id = ?",
+		  "UPDATE jobs SET control = ?, control_state = 1, control_error = '',"
+		  " updated_ms = ? WHERE job_id = ?",
+		  "sis", action, hpcnet_now_ms(), job_id);
+	return rc < 0 ? rc : update_one(j, st);
+}
+
+int hpcnet_journal_control_result(struct hpcnet_journal *j, const char *job_id, const char *error)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = prep(j, &st,
+		  "UPDATE jobs SET control_state = CASE WHEN ?1 IS NULL THEN 2 ELSE 3 END,"
+		  " control_error = coalesce(?1, ''), control_seq = seq + 1, seq = seq + 1,"
+		  " updated_ms = ?2 WHERE job_id = ?3 AND control_state = 1",
+		  "sis", error, hpcnet_now_ms(), job_id);
+	return rc < 0 ? rc : update_one(j, st);
+}
+
+int hpcnet_journal_ack(struct hpcnet_journal *j, const char *job_id, int64_t seq)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* Every SET sees the old row, so "done" below is judged on the old seq. */
+	rc = prep(j, &st,
+		  "UPDATE jobs SET acked_seq = max(acked_seq, min(?1, seq)), updated_ms = ?2,"
+		  " control_acked_ms = CASE WHEN control_state IN (2, 3) AND ?1 >= control_seq"
+		  "  THEN ?2 ELSE control_acked_ms END,"
+		  " control_state = CASE WHEN control_state IN (2, 3) AND ?1 >= control_seq"
+		  "  THEN 0 ELSE control_state END"
+		  " WHERE job_id = ?3",
 		  "iis", seq, hpcnet_now_ms(), job_id);
 	return rc < 0 ? rc : update_one(j, st);
 }
@@ -579,7 +680,8 @@ int hpcnet_journal_prune(struct hpcnet_journal *j, int64_t cutoff_ms, int *n)
 int hpcnet_journal_state_final(const char *state)
 {
 	return strcmp(state, "succeeded") == 0 || strcmp(state, "failed") == 0 ||
-	       strcmp(state, "cancelled") == 0 || strcmp(state, "lost") == 0;
+	       strcmp(state, "cancelled") == 0 || strcmp(state, "lost") == 0 ||
+	       strcmp(state, "recalled") == 0;
 }
 
 const char *hpcnet_journal_phase_name(enum hpcnet_journal_phase p)

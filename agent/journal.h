@@ -22,6 +22,10 @@
  * Independently of the phase, "seq" counts observed state changes and
  * "acked_seq" is the highest one the hub acknowledged: the row has
  * something to report while seq > acked_seq.
+ *
+ * Requests from the hub beyond the order (cancel, recall, a control
+ * action such as hold) are journaled the same way before the adapter is
+ * told, so a restart finishes what was asked.
  */
 #ifndef HPCNET_AGENT_JOURNAL_H
 #define HPCNET_AGENT_JOURNAL_H
@@ -29,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HPCNET_JOURNAL_SCHEMA 1
+#define HPCNET_JOURNAL_SCHEMA 2
 
 struct hpcnet_journal;
 
@@ -46,6 +50,22 @@ enum hpcnet_journal_cancel {
 	HPCNET_JC_NONE,
 	HPCNET_JC_REQUESTED, /* asked by the hub, adapter not yet told */
 	HPCNET_JC_DELIVERED, /* adapter cancel returned; the final state comes via poll */
+};
+
+/* A recall: the hub wants an unstarted job back to place it elsewhere. */
+enum hpcnet_journal_recall {
+	HPCNET_JR_NONE,
+	HPCNET_JR_REQUESTED, /* asked by the hub, not yet acted on */
+	HPCNET_JR_DELIVERED, /* adapter cancel of the unstarted job returned */
+	HPCNET_JR_DECLINED,  /* it had started (or cannot be withdrawn): it stays here */
+};
+
+/* A control action (hold, release, suspend, resume, requeue) in progress. */
+enum hpcnet_journal_control {
+	HPCNET_JCTL_NONE,
+	HPCNET_JCTL_REQUESTED, /* asked by the hub, adapter not yet told */
+	HPCNET_JCTL_DONE,      /* the adapter did it: to report as control_done */
+	HPCNET_JCTL_FAILED,    /* the adapter could not: to report as control_error */
 };
 
 enum hpcnet_journal_stream { HPCNET_JS_STDOUT, HPCNET_JS_STDERR };
@@ -71,12 +91,19 @@ struct hpcnet_journal_job {
 	int64_t started_ms, ended_ms;
 	double cpu_seconds;
 	int64_t max_rss_bytes;
+	double gpu_seconds;
 	char reason[256];
 	char stdout_path[4096];
 	char stderr_path[4096];
 	int64_t seq, acked_seq;
 	enum hpcnet_journal_cancel cancel;
-	int64_t out_acked[2]; /* bytes of stdout / stderr the hub has */
+	enum hpcnet_journal_recall recall;
+	char control[16];     /* action asked for, "" if none */
+	enum hpcnet_journal_control control_state;
+	char control_error[256];
+	int64_t control_seq;      /* the change whose report carries the control result */
+	int64_t control_acked_ms; /* when the hub acknowledged the last control result */
+	int64_t out_acked[2];     /* bytes of stdout / stderr the hub has */
 	int64_t created_ms, updated_ms, done_ms;
 };
 
@@ -110,11 +137,21 @@ int hpcnet_journal_cred_forget(struct hpcnet_journal *j);
 int hpcnet_journal_order_add(struct hpcnet_journal *j, const char *job_id, const char *order_json);
 
 /*
- * Records a cancel for a job id the agent has never seen: a finished row
- * in state "cancelled" (to report) with no order, so a late order for it
- * is never started. 0 when inserted, HPCNET_EEXIST if the id is known.
+ * Records a final state ("cancelled", "recalled") for a job id the agent
+ * has never seen: a finished row (to report) with no order, so a late
+ * order for a cancelled job is never started. 0 when inserted,
+ * HPCNET_EEXIST if the id is known.
  */
-int hpcnet_journal_cancel_unknown(struct hpcnet_journal *j, const char *job_id, const char *reason);
+int hpcnet_journal_add_final(struct hpcnet_journal *j, const char *job_id, const char *state,
+			     const char *reason);
+
+/*
+ * A new order for a job this center gave back earlier (a done row in
+ * state "recalled"): the row starts over as received with order_json.
+ * 0, or HPCNET_EEXIST when the row is anything else (nothing changes).
+ */
+int hpcnet_journal_order_renew(struct hpcnet_journal *j, const char *job_id,
+			       const char *order_json);
 
 /* Reads one job; 0 or HPCNET_ENOTFOUND. Free with hpcnet_journal_job_clear(). */
 int hpcnet_journal_get(struct hpcnet_journal *j, const char *job_id, struct hpcnet_journal_job *out);
@@ -153,8 +190,22 @@ int hpcnet_journal_rereport(struct hpcnet_journal *j, const char *job_id);
 
 int hpcnet_journal_set_cancel(struct hpcnet_journal *j, const char *job_id,
 			      enum hpcnet_journal_cancel c);
+int hpcnet_journal_set_recall(struct hpcnet_journal *j, const char *job_id,
+			      enum hpcnet_journal_recall r);
 
-/* The hub acknowledged the report carrying seq (acked_seq never goes down). */
+/* The hub asks for a control action: stored as requested. */
+int hpcnet_journal_control_request(struct hpcnet_journal *j, const char *job_id,
+				   const char *action);
+/*
+ * The adapter's answer to the requested action: done (error NULL) or
+ * failed with error. A new change to report (seq + 1) carrying it.
+ */
+int hpcnet_journal_control_result(struct hpcnet_journal *j, const char *job_id, const char *error);
+
+/*
+ * The hub acknowledged the report carrying seq (acked_seq never goes
+ * down); a control result carried by it is then cleared.
+ */
 int hpcnet_journal_ack(struct hpcnet_journal *j, const char *job_id, int64_t seq);
 
 /* The hub holds length bytes of the stream. */
@@ -164,7 +215,7 @@ int hpcnet_journal_output_acked(struct hpcnet_journal *j, const char *job_id,
 /* Deletes done rows whose done time is before cutoff_ms; *n gets the count. */
 int hpcnet_journal_prune(struct hpcnet_journal *j, int64_t cutoff_ms, int *n);
 
-/* Helpers on state names. */
+/* Helpers on state names; "recalled" (given back to the hub) is final here. */
 int hpcnet_journal_state_final(const char *state);
 const char *hpcnet_journal_phase_name(enum hpcnet_journal_phase p);
 

@@ -98,7 +98,7 @@ struct agent {
 	int more_output;  /* the output budget ran out: ship again soon */
 	int fatal;        /* exit status when the agent must stop, else 0 */
 	char center_status[32];
-	struct hpcnet_snapshot last_snap;
+	struct hpcnet_snapshot last_snap; /* the last good one, for when the scheduler is away */
 	uint64_t rng;
 };
 
@@ -235,8 +235,8 @@ static int cancel_one(struct agent *a, const char *job_id)
 	rc = hpcnet_journal_get(a->j, job_id, &row);
 	if (rc == HPCNET_ENOTFOUND) {
 		/* Never ordered: remember it so a late order is never started. */
-		rc = hpcnet_journal_cancel_unknown(a->j, job_id,
-						   "cancelled before the order reached the center");
+		rc = hpcnet_journal_add_final(a->j, job_id, "cancelled",
+					      "cancelled before the order reached the center");
 		if (rc == 0) {
 			hpcnet_info("job %s cancelled before its order arrived", job_id);
 			a->dirty = 1;
@@ -300,8 +300,102 @@ static int order_known(struct agent *a, const char *job_id)
 }
 
 /*
- * An orders answer: journal every new order and every cancel in one
- * transaction, before the adapter sees any of them.
+ * The hub wants job_id back unstarted (its center is being drained), to
+ * place it elsewhere. Journaled, then acted on by the tick, which withdraws
+ * the job only if the scheduler has not started it: nothing runs twice.
+ */
+static int recall_one(struct agent *a, const char *job_id)
+{
+	struct hpcnet_journal_job row;
+	int rc;
+
+	rc = hpcnet_journal_get(a->j, job_id, &row);
+	if (rc == HPCNET_ENOTFOUND) {
+		rc = hpcnet_journal_add_final(a->j, job_id, "recalled",
+					      "the order never reached the center");
+		if (rc == 0) {
+			hpcnet_info("job %s recalled before its order arrived", job_id);
+			a->dirty = 1;
+		}
+		return rc;
+	}
+	if (rc < 0)
+		return rc;
+	if (row.phase == HPCNET_JP_RECEIVED && row.cancel == HPCNET_JC_NONE) {
+		snprintf(row.state, sizeof(row.state), "recalled");
+		snprintf(row.reason, sizeof(row.reason), "given back before it was submitted");
+		row.ended_ms = hpcnet_now_ms();
+		rc = hpcnet_journal_record(a->j, &row);
+		if (rc == 0) {
+			hpcnet_info("job %s recalled before it was submitted", job_id);
+			a->dirty = 1;
+		}
+	} else if ((row.phase == HPCNET_JP_SUBMITTING || row.phase == HPCNET_JP_SUBMITTED) &&
+		   row.recall == HPCNET_JR_NONE && row.cancel == HPCNET_JC_NONE) {
+		rc = hpcnet_journal_set_recall(a->j, job_id, HPCNET_JR_REQUESTED);
+		hpcnet_info("job %s: recall requested by the hub", job_id);
+	}
+	hpcnet_journal_job_clear(&row);
+	return rc;
+}
+
+/* The control actions of the API, the adapter op and cap for each. */
+static const struct control_action {
+	const char *name;
+	enum hpcnet_job_action act;
+	unsigned cap;
+} control_actions[] = {
+	{ "hold", HPCNET_ACT_HOLD, HPCNET_CAP_HOLD },
+	{ "release", HPCNET_ACT_RELEASE, HPCNET_CAP_HOLD },
+	{ "suspend", HPCNET_ACT_SUSPEND, HPCNET_CAP_SUSPEND },
+	{ "resume", HPCNET_ACT_RESUME, HPCNET_CAP_SUSPEND },
+	{ "requeue", HPCNET_ACT_REQUEUE, HPCNET_CAP_REQUEUE },
+};
+
+static const struct control_action *control_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < sizeof(control_actions) / sizeof(control_actions[0]); i++)
+		if (strcmp(control_actions[i].name, name) == 0)
+			return &control_actions[i];
+	return NULL;
+}
+
+/*
+ * The hub asks for a control action on job_id; it repeats the request
+ * until our report carries the result. A job not at the scheduler yet
+ * waits for the next repetition; a repetition of a request we already
+ * answered (the answer was computed before our report) is ignored.
+ */
+static int control_one(struct agent *a, const char *job_id, const char *action)
+{
+	struct hpcnet_journal_job row;
+	int rc;
+
+	if (!control_find(action)) {
+		hpcnet_warn("job %s: ignoring unknown control action '%s'", job_id,
+			    action ? action : "(none)");
+		return 0;
+	}
+	rc = hpcnet_journal_get(a->j, job_id, &row);
+	if (rc == HPCNET_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if ((row.phase == HPCNET_JP_SUBMITTING || row.phase == HPCNET_JP_SUBMITTED) &&
+	    !(strcmp(row.control, action) == 0 &&
+	      (row.control_state != HPCNET_JCTL_NONE || row.control_acked_ms >= a->orders_sent_ms))) {
+		rc = hpcnet_journal_control_request(a->j, job_id, action);
+		hpcnet_info("job %s: %s requested by the hub", job_id, action);
+	}
+	hpcnet_journal_job_clear(&row);
+	return rc;
+}
+
+/*
+ * An orders answer: journal every new order, cancel, recall and control
+ * request in one transaction, before the adapter sees any of them.
  */
 static void on_orders(struct agent *a, json_t *ans)
 {
@@ -327,15 +421,22 @@ static void on_orders(struct agent *a, json_t *ans)
 		nseen++;
 		text = json_dumps(v, JSON_COMPACT);
 		rc = hpcnet_journal_order_add(a->j, id, text);
-		free(text);
 		if (rc == 0) {
 			nnew++;
 			hpcnet_info("order for job %s (%s, %lld cores) journaled", id,
 				    json_string_value(json_object_get(v, "name")) ?: "job",
 				    (long long)json_integer_value(json_object_get(v, "cores")));
 		} else if (rc == HPCNET_EEXIST) {
-			rc = order_known(a, id);
+			/* A job this center gave back may be placed here again. */
+			rc = hpcnet_journal_order_renew(a->j, id, text);
+			if (rc == 0) {
+				nnew++;
+				hpcnet_info("order for job %s journaled again (recalled earlier)", id);
+			} else if (rc == HPCNET_EEXIST) {
+				rc = order_known(a, id);
+			}
 		}
+		free(text);
 	}
 	json_array_foreach(cancel, i, v) {
 		const char *id = json_string_value(v);
@@ -346,6 +447,26 @@ static void on_orders(struct agent *a, json_t *ans)
 			continue;
 		nseen++;
 		rc = cancel_one(a, id);
+	}
+	json_array_foreach(json_object_get(ans, "recall"), i, v) {
+		const char *id = json_string_value(v);
+
+		if (rc < 0)
+			break;
+		if (!hpcnet_order_id_ok(id))
+			continue;
+		nseen++;
+		rc = recall_one(a, id);
+	}
+	json_array_foreach(json_object_get(ans, "control"), i, v) {
+		const char *id = json_string_value(json_object_get(v, "job_id"));
+
+		if (rc < 0)
+			break;
+		if (!hpcnet_order_id_ok(id))
+			continue;
+		nseen++;
+		rc = control_one(a, id, json_string_value(json_object_get(v, "action")));
 	}
 	if (rc == 0)
 		rc = hpcnet_journal_commit(a->j);
@@ -377,6 +498,7 @@ static void copy_status(struct hpcnet_journal_job *row, const struct hpcnet_job_
 	row->ended_ms = st->ended_ms;
 	row->cpu_seconds = st->cpu_seconds;
 	row->max_rss_bytes = st->max_rss_bytes;
+	row->gpu_seconds = st->gpu_seconds;
 	snprintf(row->reason, sizeof(row->reason), "%s", st->reason);
 	snprintf(row->stdout_path, sizeof(row->stdout_path), "%s", st->stdout_path);
 	snprintf(row->stderr_path, sizeof(row->stderr_path), "%s", st->stderr_path);
@@ -442,39 +564,115 @@ out:
 	return rc;
 }
 
-/* Compares what the adapter says with the journal; records a difference. */
+/*
+ * Compares the adapter's view (now, a copy of row with the status filled
+ * in) with the journal's and records a difference.
+ */
 static int observe(struct agent *a, struct hpcnet_journal_job *row,
-		   const struct hpcnet_job_status *st)
+		   const struct hpcnet_journal_job *now)
 {
-	struct hpcnet_journal_job now = *row;
-
-	now.order_json = NULL; /* borrowed view; the row keeps ownership */
-	copy_status(&now, st);
 	/* Usage grows every tick; only a new state or new file paths are
 	 * worth a durable write. The final write carries the final usage. */
-	if (strcmp(now.state, row->state) == 0 && now.started_ms == row->started_ms &&
-	    strcmp(now.stdout_path, row->stdout_path) == 0 &&
-	    strcmp(now.stderr_path, row->stderr_path) == 0 &&
-	    strcmp(now.reason, row->reason) == 0)
+	if (strcmp(now->state, row->state) == 0 && now->started_ms == row->started_ms &&
+	    strcmp(now->stdout_path, row->stdout_path) == 0 &&
+	    strcmp(now->stderr_path, row->stderr_path) == 0 &&
+	    strcmp(now->reason, row->reason) == 0)
 		return 0;
-	if (strcmp(now.state, row->state) != 0) {
+	if (strcmp(now->state, row->state) != 0) {
 		a->dirty = 1;
-		if (hpcnet_journal_state_final(now.state))
-			hpcnet_info("job %s %s (exit %d%s%s%s%s)", row->job_id, now.state,
-				    now.exit_code, now.signal ? ", signal " : "",
-				    now.signal ? strsignal(now.signal) : "", *now.reason ? ": " : "",
-				    now.reason);
+		if (hpcnet_journal_state_final(now->state) && now->started_ms > 0)
+			hpcnet_info("job %s %s (exit %d%s%s%s%s)", row->job_id, now->state,
+				    now->exit_code, now->signal ? ", signal " : "",
+				    now->signal ? strsignal(now->signal) : "",
+				    *now->reason ? ": " : "", now->reason);
+		else if (*now->reason)
+			hpcnet_info("job %s %s: %s", row->job_id, now->state, now->reason);
 		else
-			hpcnet_info("job %s %s", row->job_id, now.state);
-		if (*now.reason)
-			hpcnet_debug("job %s: %s", row->job_id, now.reason);
+			hpcnet_info("job %s %s", row->job_id, now->state);
+		if (*now->reason)
+			hpcnet_debug("job %s: %s", row->job_id, now->reason);
 	}
-	return hpcnet_journal_record(a->j, &now);
+	return hpcnet_journal_record(a->j, now);
 }
 
-/* Polls one submitted job (delivering a pending cancel first). */
+/* Hands a requested control action to the adapter and journals its answer. */
+static int deliver_control(struct agent *a, struct hpcnet_journal_job *row)
+{
+	const struct control_action *c = control_find(row->control);
+	char err[256] = "";
+	int rc;
+
+	if (!c) {
+		snprintf(err, sizeof(err), "unknown action '%s'", row->control);
+	} else if (!(a->ad->caps & c->cap) || !a->ad->control) {
+		snprintf(err, sizeof(err), "the %s scheduler cannot %s jobs", a->ad->name, c->name);
+	} else {
+		rc = a->ad->control(a->ad_state, row->job_id, row->ref, c->act);
+		if (transient(rc)) {
+			backoff_fail(a, &a->ad_bo, hpcnet_strerror(rc));
+			return HPCNET_EUNAVAIL;
+		}
+		if (rc < 0)
+			snprintf(err, sizeof(err), "%s failed: %s", c->name, hpcnet_strerror(rc));
+	}
+	if (*err)
+		hpcnet_warn("job %s: %s", row->job_id, err);
+	else
+		hpcnet_info("job %s: %s done", row->job_id, c->name);
+	a->dirty = 1;
+	rc = hpcnet_journal_control_result(a->j, row->job_id, *err ? err : NULL);
+	if (rc == 0)
+		row->control_state = *err ? HPCNET_JCTL_FAILED : HPCNET_JCTL_DONE;
+	return rc;
+}
+
+/*
+ * Acts on a recall once the job's fresh state is known (now): withdraw it
+ * while it waits, keep it once it started. Within this single thread
+ * nothing starts a local job between that poll and the cancel.
+ */
+static int deliver_recall(struct agent *a, struct hpcnet_journal_job *row,
+			  const struct hpcnet_job_status *st)
+{
+	int waiting = (st->state == HPCNET_AS_PENDING || st->state == HPCNET_AS_HELD) &&
+		      st->started_ms == 0;
+	int rc;
+
+	if (st->state == HPCNET_AS_CANCELLED && st->started_ms == 0) {
+		/* We withdrew it already and crashed before noting it. */
+		rc = hpcnet_journal_set_recall(a->j, row->job_id, HPCNET_JR_DELIVERED);
+		if (rc == 0)
+			row->recall = HPCNET_JR_DELIVERED;
+		return rc;
+	}
+	if (!waiting || !a->ad->cancel) {
+		if (!hpcnet_journal_state_final(hpcnet_adapter_state_name(st->state)))
+			hpcnet_info("job %s stays: %s", row->job_id,
+				    waiting ? "its scheduler cannot withdraw jobs"
+					    : "it started before the recall");
+		rc = hpcnet_journal_set_recall(a->j, row->job_id, HPCNET_JR_DECLINED);
+		if (rc == 0)
+			row->recall = HPCNET_JR_DECLINED;
+		return rc;
+	}
+	rc = ad_cancel(a, row);
+	if (transient(rc)) {
+		backoff_fail(a, &a->ad_bo, hpcnet_strerror(rc));
+		return HPCNET_EUNAVAIL;
+	}
+	rc = hpcnet_journal_set_recall(a->j, row->job_id, HPCNET_JR_DELIVERED);
+	if (rc == 0)
+		row->recall = HPCNET_JR_DELIVERED;
+	return rc;
+}
+
+/*
+ * Polls one submitted job: delivers a pending cancel or control action
+ * first, and a recall once the poll shows whether the job started.
+ */
 static int poll_one(struct agent *a, struct hpcnet_journal_job *row)
 {
+	struct hpcnet_journal_job now;
 	struct hpcnet_job_status st;
 	int rc;
 
@@ -493,6 +691,11 @@ static int poll_one(struct agent *a, struct hpcnet_journal_job *row)
 		if (rc < 0)
 			return rc;
 		row->cancel = HPCNET_JC_DELIVERED;
+	}
+	if (row->control_state == HPCNET_JCTL_REQUESTED && row->cancel == HPCNET_JC_NONE) {
+		rc = deliver_control(a, row);
+		if (rc < 0)
+			return rc;
 	}
 	rc = ad_poll(a, row, &st);
 	if (rc == HPCNET_ENOTFOUND) {
@@ -522,7 +725,29 @@ static int poll_one(struct agent *a, struct hpcnet_journal_job *row)
 		}
 		return 0;
 	}
-	return observe(a, row, &st);
+	if (row->recall == HPCNET_JR_REQUESTED && row->cancel == HPCNET_JC_NONE) {
+		rc = deliver_recall(a, row, &st);
+		if (rc < 0)
+			return rc;
+	}
+	now = *row;
+	now.order_json = NULL; /* a borrowed view; the row keeps ownership */
+	copy_status(&now, &st);
+	if (row->recall == HPCNET_JR_DELIVERED && row->cancel == HPCNET_JC_NONE &&
+	    st.state == HPCNET_AS_CANCELLED) {
+		/* Withdrawn for the recall, not cancelled by anyone. */
+		if (st.started_ms == 0) {
+			snprintf(now.state, sizeof(now.state), "recalled");
+			snprintf(now.reason, sizeof(now.reason), "withdrawn unstarted from %s",
+				 a->ad->name);
+		} else {
+			snprintf(now.state, sizeof(now.state), "failed");
+			snprintf(now.reason, sizeof(now.reason),
+				 "stopped by a recall: it started just before %s withdrew it",
+				 a->ad->name);
+		}
+	}
+	return observe(a, row, &now);
 }
 
 /*
@@ -612,6 +837,10 @@ static json_t *report_item(const struct hpcnet_journal_job *row)
 	}
 	if (*row->reason)
 		json_object_set_new(it, "reason", json_string(row->reason));
+	if (row->control_state == HPCNET_JCTL_DONE)
+		json_object_set_new(it, "control_done", json_string(row->control));
+	else if (row->control_state == HPCNET_JCTL_FAILED)
+		json_object_set_new(it, "control_error", json_string(row->control_error));
 	if (final && row->ended_ms > 0) {
 		hpcnet_time_format(row->ended_ms, t, sizeof(t));
 		json_object_set_new(it, "ended_at", json_string(t));
@@ -623,6 +852,9 @@ static json_t *report_item(const struct hpcnet_journal_job *row)
 	json_object_set_new(it, "signal", json_integer(row->signal));
 	json_object_set_new(it, "usage", json_pack("{s:f, s:I}", "cpu_seconds", row->cpu_seconds,
 						   "max_rss_bytes", (json_int_t)row->max_rss_bytes));
+	if (row->gpu_seconds > 0)
+		json_object_set_new(json_object_get(it, "usage"), "gpu_seconds",
+				    json_real(row->gpu_seconds));
 	return it;
 }
 
@@ -800,10 +1032,45 @@ static json_t *caps_json(unsigned caps)
 	return arr;
 }
 
+/* The snapshot's optional detail (the hub's scheduler reads gpu_pools and est_wait_seconds). */
+static json_t *snapshot_json(const struct hpcnet_snapshot *s)
+{
+	json_t *o = json_object(), *pools = json_array(), *parts = json_array();
+	char names[sizeof(s->partitions)], *p, *save = NULL;
+	int i;
+
+	for (i = 0; i < s->ngpu_pools && i < (int)(sizeof(s->gpu_pools) / sizeof(s->gpu_pools[0]));
+	     i++)
+		json_array_append_new(pools, json_pack("{s:s, s:I, s:I}", "model",
+						       s->gpu_pools[i].model, "total",
+						       (json_int_t)s->gpu_pools[i].total, "free",
+						       (json_int_t)s->gpu_pools[i].free));
+	json_object_set_new(o, "gpu_pools", pools);
+	if (s->est_wait_s >= 0)
+		json_object_set_new(o, "est_wait_seconds", json_integer(s->est_wait_s));
+	if (s->nodes_total > 0)
+		json_object_set_new(o, "nodes",
+				    json_pack("{s:I, s:I, s:I, s:I}", "total",
+					      (json_int_t)s->nodes_total, "idle",
+					      (json_int_t)s->nodes_idle, "alloc",
+					      (json_int_t)s->nodes_alloc, "down",
+					      (json_int_t)s->nodes_down));
+	snprintf(names, sizeof(names), "%s", s->partitions);
+	for (p = strtok_r(names, ",", &save); p; p = strtok_r(NULL, ",", &save))
+		json_array_append_new(parts, json_string(p));
+	json_object_set_new(o, "partitions", parts);
+	return o;
+}
+
+/*
+ * Heartbeat: capacity for the hub's scheduler and our health. When the
+ * scheduler does not answer, the center says "degraded" and offers no
+ * free capacity, so the hub stops placing jobs here until it recovers.
+ */
 static void heartbeat(struct agent *a)
 {
 	struct hpcnet_snapshot s;
-	char status[32] = "";
+	char status[32] = "", why[300] = "";
 	json_t *body;
 	int rc, ttl = 0;
 
@@ -817,14 +1084,18 @@ static void heartbeat(struct agent *a)
 		/* The scheduler cannot say: offer nothing new, keep the totals. */
 		s = a->last_snap;
 		s.free_cores = s.free_mem_bytes = s.free_gpus = 0;
+		snprintf(why, sizeof(why), "the %s scheduler does not answer (%s)", a->ad->name,
+			 hpcnet_strerror(rc));
 	}
-	body = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}", "resources",
+	body = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:s, s:s}",
+			 "resources",
 			 "total_cores", (json_int_t)s.total_cores, "free_cores",
 			 (json_int_t)s.free_cores, "total_memory_bytes", (json_int_t)s.total_mem_bytes,
 			 "free_memory_bytes", (json_int_t)s.free_mem_bytes, "total_gpus",
 			 (json_int_t)s.total_gpus, "free_gpus", (json_int_t)s.free_gpus,
 			 "queue_length", (json_int_t)s.queue_len, "running", (json_int_t)s.running,
-			 "caps", caps_json(a->ad->caps));
+			 "caps", caps_json(a->ad->caps), "snapshot", snapshot_json(&s), "health",
+			 *why ? "degraded" : "ok", "health_reason", why);
 	rc = hpcnet_hublink_heartbeat(a->hub, body, status, sizeof(status), &ttl);
 	json_decref(body);
 	if (rc < 0) {
@@ -1001,6 +1272,8 @@ static int adapter_start(struct agent *a)
 		.mem_bytes = a->conf->mem_bytes,
 		.gpus = a->conf->gpus,
 		.kill_grace_s = KILL_GRACE_S,
+		.opts = a->conf->adapter_opts,
+		.nopts = a->conf->nadapter_opts,
 	};
 	rc = a->ad->init(&ac, &a->ad_state);
 	if (rc < 0)
@@ -1110,6 +1383,7 @@ int hpcnet_agent_run(const struct hpcnet_agent_conf *conf)
 	a.last_snap.total_cores = conf->cores;
 	a.last_snap.total_mem_bytes = conf->mem_bytes;
 	a.last_snap.total_gpus = conf->gpus;
+	a.last_snap.est_wait_s = -1;
 	report_resume(&a);
 	run_loop(&a);
 	status = a.fatal;

@@ -18,6 +18,8 @@ struct hpcnet_agent_conf {
 	int64_t mem_bytes;
 	int gpus;
 	int heartbeat_s;
+	const char *const *adapter_opts; /* --adapter-opt KEY=VALUE, for the adapter */
+	size_t nadapter_opts;
 	int rejoin;             /* drop the saved credential and join again */
 };
 

@@ -19,6 +19,7 @@
 #include "agent/loop.h"
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "hpcnet/adapter.h"
 #include "hpcnet/error.h"
 
@@ -45,6 +46,8 @@ static void usage(FILE *f)
 		fprintf(f, " %s", hpcnet_adapters[i]->name);
 	fprintf(f,
 		")\n"
+		"  --adapter-opt K=V  a setting for the adapter, e.g. partition=debug (repeatable;\n"
+		"                     each adapter documents its own)\n"
 		"  --cores N          cores offered to the hub (default: online CPUs)\n"
 		"  --mem SIZE         memory offered, e.g. 64G or 512M (default: physical memory)\n"
 		"  --gpus N           GPUs offered (default 0)\n"
@@ -135,15 +138,22 @@ static int prepare_workdir(const char *dir)
 	return 0;
 }
 
-int hpcnet_agent_main(int argc, char **argv)
+/*
+ * Fills c from the command line (opts receives the --adapter-opt values
+ * and must hold argc entries). 0 to run, 1 after --help, or 2 after a
+ * message about bad input.
+ */
+static int parse_args(int argc, char **argv, struct hpcnet_agent_conf *c, const char **opts,
+		      int *verbose)
 {
 	enum { O_HUB = 256, O_TOKEN, O_NAME, O_ADAPTER, O_WORKDIR, O_CORES, O_MEM, O_GPUS,
-	       O_HEARTBEAT, O_REJOIN };
-	static const struct option opts[] = {
+	       O_HEARTBEAT, O_REJOIN, O_ADAPTER_OPT };
+	static const struct option longopts[] = {
 		{ "hub", required_argument, NULL, O_HUB },
 		{ "join-token", required_argument, NULL, O_TOKEN },
 		{ "name", required_argument, NULL, O_NAME },
 		{ "adapter", required_argument, NULL, O_ADAPTER },
+		{ "adapter-opt", required_argument, NULL, O_ADAPTER_OPT },
 		{ "workdir", required_argument, NULL, O_WORKDIR },
 		{ "cores", required_argument, NULL, O_CORES },
 		{ "mem", required_argument, NULL, O_MEM },
@@ -154,93 +164,114 @@ int hpcnet_agent_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct hpcnet_agent_conf c = {
-		.adapter = "local",
-		.heartbeat_s = 5,
-	};
 	long long v;
-	char tag[300];
-	int opt, verbose = 0;
+	int opt;
 
-	c.cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	c.mem_bytes = (int64_t)sysconf(_SC_PHYS_PAGES) * (int64_t)sysconf(_SC_PAGESIZE);
 	optind = 0; /* GNU: full re-initialisation, the CLI may have parsed before us */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case O_HUB:
-			c.hub = optarg;
+			c->hub = optarg;
 			break;
 		case O_TOKEN:
-			c.join_token = optarg;
+			c->join_token = optarg;
 			break;
 		case O_NAME:
-			c.name = optarg;
+			c->name = optarg;
 			break;
 		case O_ADAPTER:
-			c.adapter = optarg;
+			c->adapter = optarg;
+			break;
+		case O_ADAPTER_OPT:
+			if (optarg[0] == '=' || !strchr(optarg, '='))
+				return bad("--adapter-opt wants KEY=VALUE, not '%s'", optarg);
+			opts[c->nadapter_opts++] = optarg;
 			break;
 		case O_WORKDIR:
-			c.workdir = optarg;
+			c->workdir = optarg;
 			break;
 		case O_CORES:
 			if (parse_int(optarg, 1, 10000000, &v) < 0)
 				return bad("--cores must be a whole number of at least 1, not '%s'",
 					   optarg);
-			c.cores = (int)v;
+			c->cores = (int)v;
 			break;
 		case O_MEM:
 			if (parse_size(optarg, &v) < 0)
 				return bad("--mem must be a size such as 64G, 512M or 1073741824, "
 					   "not '%s'", optarg);
-			c.mem_bytes = v;
+			c->mem_bytes = v;
 			break;
 		case O_GPUS:
 			if (parse_int(optarg, 0, 100000, &v) < 0)
 				return bad("--gpus must be a whole number of 0 or more, not '%s'",
 					   optarg);
-			c.gpus = (int)v;
+			c->gpus = (int)v;
 			break;
 		case O_HEARTBEAT:
 			if (parse_int(optarg, 1, 3600, &v) < 0)
 				return bad("--heartbeat must be whole seconds from 1 to 3600, not '%s'",
 					   optarg);
-			c.heartbeat_s = (int)v;
+			c->heartbeat_s = (int)v;
 			break;
 		case O_REJOIN:
-			c.rejoin = 1;
+			c->rejoin = 1;
 			break;
 		case 'v':
-			verbose = 1;
+			*verbose = 1;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return 1;
 		default:
 			if (optopt)
-				return bad("option '%s' needs a value",
-					   argv[optind - 1]);
+				return bad("option '%s' needs a value", argv[optind - 1]);
 			return bad("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
-	if (!c.hub)
+	if (!c->hub)
 		return bad("%s", "--hub URL is required (the hub's address, e.g. http://hub:8080)");
-	if (strncmp(c.hub, "http://", 7) != 0 && strncmp(c.hub, "https://", 8) != 0)
-		return bad("--hub must start with http:// or https://, not '%s'", c.hub);
-	if (!c.workdir || !*c.workdir)
+	if (strncmp(c->hub, "http://", 7) != 0 && strncmp(c->hub, "https://", 8) != 0)
+		return bad("--hub must start with http:// or https://, not '%s'", c->hub);
+	if (!c->workdir || !*c->workdir)
 		return bad("%s", "--workdir DIR is required (where the agent keeps its journal)");
-	if (!hpcnet_adapter_find(c.adapter))
-		return bad("unknown --adapter '%s' (see --help for the list)", c.adapter);
-	if (!c.join_token && getenv("HPCNET_JOIN_TOKEN") && *getenv("HPCNET_JOIN_TOKEN"))
-		c.join_token = getenv("HPCNET_JOIN_TOKEN");
+	if (!hpcnet_adapter_find(c->adapter))
+		return bad("unknown --adapter '%s' (see --help for the list)", c->adapter);
+	return 0;
+}
+
+int hpcnet_agent_main(int argc, char **argv)
+{
+	const char **opts = hpcnet_xcalloc((size_t)argc + 1, sizeof(*opts));
+	struct hpcnet_agent_conf c = {
+		.adapter = "local",
+		.heartbeat_s = 5,
+		.cores = (int)sysconf(_SC_NPROCESSORS_ONLN),
+		.mem_bytes = (int64_t)sysconf(_SC_PHYS_PAGES) * (int64_t)sysconf(_SC_PAGESIZE),
+		.adapter_opts = opts,
+	};
+	const char *env = getenv("HPCNET_JOIN_TOKEN");
+	char tag[300];
+	int status, verbose = 0;
+
+	status = parse_args(argc, argv, &c, opts, &verbose);
+	if (status != 0) {
+		status = status == 1 ? 0 : 2;
+		goto out;
+	}
+	if (!c.join_token && env && *env)
+		c.join_token = env;
 	if (c.cores < 1)
 		c.cores = 1;
-
 	snprintf(tag, sizeof(tag), "agent%s%s", c.name ? ":" : "", c.name ? c.name : "");
 	hpcnet_log_init(tag, verbose ? HPCNET_LOG_DEBUG : HPCNET_LOG_INFO);
-	if (prepare_workdir(c.workdir) != 0)
-		return 1;
-	return hpcnet_agent_run(&c);
+	status = prepare_workdir(c.workdir);
+	if (status == 0)
+		status = hpcnet_agent_run(&c);
+out:
+	free(opts);
+	return status;
 }

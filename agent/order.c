@@ -60,6 +60,14 @@ static int64_t int_field(json_t *o, const char *key, int64_t dflt, int64_t min, 
 	return x;
 }
 
+/* The string at key, or NULL when absent, null or "". */
+static const char *nonempty(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s && *s ? s : NULL;
+}
+
 int hpcnet_order_parse(const char *job_id, const char *order_json, struct hpcnet_order *o,
 		       char *why, size_t len)
 {
@@ -85,6 +93,11 @@ int hpcnet_order_parse(const char *job_id, const char *order_json, struct hpcnet
 		return HPCNET_EINVAL;
 	}
 	o->spec.script = o->script;
+	/* Placement details for schedulers that have them; absent = the center's default. */
+	o->spec.gpu_model = nonempty(o->json, "gpu_model");
+	o->spec.partition = nonempty(o->json, "partition");
+	o->spec.account = nonempty(o->json, "account");
+	o->spec.qos = nonempty(o->json, "qos");
 	o->spec.cores = (int)int_field(o->json, "cores", 1, 1, 100000, why, len);
 	o->spec.mem_bytes = int_field(o->json, "memory_bytes", 0, 0, INT64_MAX, why, len);
 	o->spec.gpus = (int)int_field(o->json, "gpus", 0, 0, 1024, why, len);

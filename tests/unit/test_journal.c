@@ -201,9 +201,9 @@ static void test_active_list_and_cancel(void **state)
 	assert_int_equal(hpcnet_journal_order_add(f->j, "job_2", "{}"), 0);
 	assert_int_equal(hpcnet_journal_set_phase(f->j, "job_2", HPCNET_JP_DONE), 0);
 	/* A cancel for a job never ordered is journaled as cancelled, to report. */
-	assert_int_equal(hpcnet_journal_cancel_unknown(f->j, "job_3", "cancelled early"), 0);
-	assert_int_equal(hpcnet_journal_cancel_unknown(f->j, "job_3", "x"), HPCNET_EEXIST);
-	assert_int_equal(hpcnet_journal_cancel_unknown(f->j, "job_1", "x"), HPCNET_EEXIST);
+	assert_int_equal(hpcnet_journal_add_final(f->j, "job_3", "cancelled", "cancelled early"), 0);
+	assert_int_equal(hpcnet_journal_add_final(f->j, "job_3", "cancelled", "x"), HPCNET_EEXIST);
+	assert_int_equal(hpcnet_journal_add_final(f->j, "job_1", "cancelled", "x"), HPCNET_EEXIST);
 	/* ... and the late order for it is a no-op. */
 	assert_int_equal(hpcnet_journal_order_add(f->j, "job_3", "{}"), HPCNET_EEXIST);
 
@@ -223,6 +223,129 @@ static void test_active_list_and_cancel(void **state)
 	get(f, "job_1", &job);
 	assert_int_equal(job.cancel, HPCNET_JC_REQUESTED);
 	hpcnet_journal_job_clear(&job);
+}
+
+static void test_recall_and_renew(void **state)
+{
+	struct fixture *f = *state;
+	struct hpcnet_journal_job job;
+
+	/* A recall of a job never seen: given back at once, to report. */
+	assert_int_equal(hpcnet_journal_add_final(f->j, "job_G", "recalled", "never here"), 0);
+	get(f, "job_G", &job);
+	assert_int_equal(job.phase, HPCNET_JP_FINISHED);
+	assert_true(hpcnet_journal_state_final(job.state));
+	hpcnet_journal_job_clear(&job);
+	/* Not renewable before the hub acknowledged it and the row is done. */
+	assert_int_equal(hpcnet_journal_order_renew(f->j, "job_G", "{\"n\":2}"), HPCNET_EEXIST);
+	assert_int_equal(hpcnet_journal_ack(f->j, "job_G", 1), 0);
+	assert_int_equal(hpcnet_journal_set_phase(f->j, "job_G", HPCNET_JP_DONE), 0);
+	/* Placed here again later: a fresh order on the same row. */
+	assert_int_equal(hpcnet_journal_order_renew(f->j, "job_G", "{\"n\":2}"), 0);
+	reopen(f);
+	get(f, "job_G", &job);
+	assert_int_equal(job.phase, HPCNET_JP_RECEIVED);
+	assert_string_equal(job.order_json, "{\"n\":2}");
+	assert_string_equal(job.state, "");
+	assert_int_equal(job.seq, 0);
+	assert_int_equal(job.acked_seq, 0);
+	assert_int_equal(job.done_ms, 0);
+	hpcnet_journal_job_clear(&job);
+
+	/* A done job that finished any other way is never renewed. */
+	assert_int_equal(hpcnet_journal_add_final(f->j, "job_C", "cancelled", "x"), 0);
+	assert_int_equal(hpcnet_journal_set_phase(f->j, "job_C", HPCNET_JP_DONE), 0);
+	assert_int_equal(hpcnet_journal_order_renew(f->j, "job_C", "{}"), HPCNET_EEXIST);
+
+	assert_int_equal(hpcnet_journal_order_add(f->j, "job_H", "{}"), 0);
+	assert_int_equal(hpcnet_journal_set_recall(f->j, "job_H", HPCNET_JR_REQUESTED), 0);
+	reopen(f);
+	get(f, "job_H", &job);
+	assert_int_equal(job.recall, HPCNET_JR_REQUESTED);
+	hpcnet_journal_job_clear(&job);
+}
+
+static void test_control(void **state)
+{
+	struct fixture *f = *state;
+	struct hpcnet_journal_job job;
+
+	assert_int_equal(hpcnet_journal_order_add(f->j, "job_K", "{}"), 0);
+	assert_int_equal(hpcnet_journal_submitted(f->j, "job_K", "r"), 0);
+	assert_int_equal(hpcnet_journal_ack(f->j, "job_K", 1), 0);
+	/* A result without a request is refused: results come from the adapter. */
+	assert_int_equal(hpcnet_journal_control_result(f->j, "job_K", NULL), HPCNET_ENOTFOUND);
+	assert_int_equal(hpcnet_journal_control_request(f->j, "job_K", "hold"), 0);
+	reopen(f);
+	get(f, "job_K", &job);
+	assert_string_equal(job.control, "hold");
+	assert_int_equal(job.control_state, HPCNET_JCTL_REQUESTED);
+	assert_int_equal(job.seq, 1); /* nothing to report yet */
+	hpcnet_journal_job_clear(&job);
+
+	/* The adapter held it: a change to report, carrying the result. */
+	assert_int_equal(hpcnet_journal_control_result(f->j, "job_K", NULL), 0);
+	get(f, "job_K", &job);
+	assert_int_equal(job.control_state, HPCNET_JCTL_DONE);
+	assert_int_equal(job.seq, 2);
+	assert_int_equal(job.control_seq, 2);
+	hpcnet_journal_job_clear(&job);
+	/* An ack of an older report leaves it; the ack of seq 2 clears it. */
+	assert_int_equal(hpcnet_journal_ack(f->j, "job_K", 1), 0);
+	get(f, "job_K", &job);
+	assert_int_equal(job.control_state, HPCNET_JCTL_DONE);
+	hpcnet_journal_job_clear(&job);
+	assert_int_equal(hpcnet_journal_ack(f->j, "job_K", 2), 0);
+	get(f, "job_K", &job);
+	assert_int_equal(job.control_state, HPCNET_JCTL_NONE);
+	assert_true(job.control_acked_ms > 0);
+	assert_string_equal(job.control, "hold"); /* kept: tells a stale re-send apart */
+	hpcnet_journal_job_clear(&job);
+
+	/* A failure carries its reason. */
+	assert_int_equal(hpcnet_journal_control_request(f->j, "job_K", "suspend"), 0);
+	assert_int_equal(hpcnet_journal_control_result(f->j, "job_K", "cannot suspend"), 0);
+	get(f, "job_K", &job);
+	assert_int_equal(job.control_state, HPCNET_JCTL_FAILED);
+	assert_string_equal(job.control_error, "cannot suspend");
+	hpcnet_journal_job_clear(&job);
+}
+
+static void test_upgrade_from_v1(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const v2_cols[] = { "recall", "control", "control_state",
+					       "control_error", "control_seq",
+					       "control_acked_ms", "gpu_seconds" };
+	struct hpcnet_journal_job job;
+	sqlite3 *db;
+	size_t i;
+
+	/* Turn the fresh file into a version 1 file with a job in it. */
+	assert_int_equal(hpcnet_journal_order_add(f->j, "job_V", "{\"v\":1}"), 0);
+	assert_int_equal(hpcnet_journal_submitted(f->j, "job_V", "r1"), 0);
+	hpcnet_journal_close(f->j);
+	f->j = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	for (i = 0; i < sizeof(v2_cols) / sizeof(v2_cols[0]); i++) {
+		char *sql = hpcnet_xasprintf("ALTER TABLE jobs DROP COLUMN %s", v2_cols[i]);
+
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		free(sql);
+	}
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	/* Opening it upgrades in place and keeps the job. */
+	assert_int_equal(hpcnet_journal_open(f->path, &f->j), 0);
+	get(f, "job_V", &job);
+	assert_string_equal(job.order_json, "{\"v\":1}");
+	assert_string_equal(job.ref, "r1");
+	assert_int_equal(job.phase, HPCNET_JP_SUBMITTED);
+	assert_int_equal(job.recall, HPCNET_JR_NONE);
+	assert_int_equal(job.control_state, HPCNET_JCTL_NONE);
+	hpcnet_journal_job_clear(&job);
+	assert_int_equal(hpcnet_journal_control_request(f->j, "job_V", "hold"), 0);
 }
 
 static void test_output_offsets(void **state)
@@ -335,6 +458,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_changes_and_acks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rereport, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_active_list_and_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recall_and_renew, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_from_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_offsets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credential, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
