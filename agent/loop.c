@@ -4,9 +4,12 @@
  * iteration (at most ~200 ms apart):
  *
  *   1. let libcurl work on the orders long-poll (the wait of the loop);
- *   2. journal a finished long-poll's orders and cancels (commit);
- *   3. tick: submit journaled orders, deliver cancels, poll the adapter
- *      for every active job, journal what changed (commit);
+ *   2. journal a finished long-poll's orders, cancels, recalls and
+ *      control requests (commit);
+ *   3. tick: submit journaled orders (decoded by agent/order.c), deliver
+ *      cancels and control actions, poll the adapter for every active
+ *      job, withdraw recalled ones that have not started, journal what
+ *      changed (commit);
  *   4. ship: output of running jobs (every ~1 s, agent/output.c), then
  *      for finished jobs all remaining output followed by the final
  *      report; reports of everything unacknowledged; purge what the hub
