@@ -4,7 +4,8 @@
  * tools (sbatch, scontrol, squeue, scancel, sacct), run with argv only
  * and a hard timeout (common/subproc.h). Parsers live in parse_*.c.
  *
- * Each job owns WORKDIR/slurm/<job_id>/, which is also its working
+ * Each job owns WORKDIR/<job_id>/ (the agent's WORKDIR/slurm/<job_id>/),
+ * which is also its working
  * directory (the submitted files are there):
  *
  *   hpcnet-script     the user's script, as sent
@@ -71,7 +72,6 @@ struct slurm {
 	char *qos;
 	int timeout_ms;
 	int64_t poll_ms;
-	int grace_s;
 	/* All jobs of the cluster as of jobs_at (monotonic ms; 0: none yet). */
 	struct slurm_job *jobs;
 	size_t njobs;
@@ -87,8 +87,20 @@ struct slurm {
  * Runs a Slurm command. 0 when it ran (look at r->exit_code), else
  * HPCNET_ETIMEOUT or HPCNET_EUNAVAIL (logged): never a verdict on a job.
  */
+/* "scontrol -d show nodes" for logs: the command and its first words. */
+static const char *cmd_name(const char *const argv[], char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; argv[i] && i < 4 && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", argv[i]);
+	return buf;
+}
+
 static int run(struct slurm *S, const char *const argv[], struct hpcnet_run *r)
 {
+	char what[128];
 	char *path = S->bindir ? hpcnet_xasprintf("%s/%s", S->bindir, argv[0]) : NULL;
 	const char *args[40];
 	size_t n;
@@ -102,8 +114,8 @@ static int run(struct slurm *S, const char *const argv[], struct hpcnet_run *r)
 	memset(r, 0, sizeof(*r));
 	rc = hpcnet_run_cmd(args, NULL, NULL, S->timeout_ms, r);
 	if (rc == HPCNET_ETIMEOUT) {
-		hpcnet_warn("slurm: %s %s did not answer within %d ms", args[0], argv[1] ? argv[1] : "",
-			    S->timeout_ms);
+		hpcnet_warn("slurm: %s did not answer within %d ms (%s)", cmd_name(argv, what, sizeof(what)),
+			    S->timeout_ms, args[0]);
 	} else if (rc == -ENOENT) {
 		hpcnet_warn("slurm: %s not found (install slurm-client, or set the adapter option "
 			    "bindir=DIR)", args[0]);
@@ -359,8 +371,9 @@ static int jobs_refresh(struct slurm *S, int force)
 			    first_line(&r, msg, sizeof(msg)));
 		rc = HPCNET_EUNAVAIL;
 	} else if (slurm_jobs_parse(r.out.data ? r.out.data : "", &jobs, &n) < 0) {
-		hpcnet_warn("slurm: cannot read what scontrol show job printed: %.80s",
-			    r.out.data ? r.out.data : "");
+		r.err.len = 0; /* first_line: show stdout */
+		hpcnet_warn("slurm: cannot read what scontrol show job printed: %s",
+			    first_line(&r, msg, sizeof(msg)));
 		rc = HPCNET_EUNAVAIL;
 	} else {
 		free(S->jobs);
@@ -434,7 +447,9 @@ static int slurm_init(const struct hpcnet_adapter_conf *conf, void **state)
 		hpcnet_error("slurm: no workdir configured");
 		return HPCNET_EINVAL;
 	}
-	root = hpcnet_xasprintf("%s/slurm", conf->workdir);
+	/* The agent gives each adapter its own dir (AGENT_WORKDIR/slurm):
+	 * job dirs go right in it. */
+	root = hpcnet_xstrdup(conf->workdir);
 	rc = hpcnet_fs_mkdirs(root, 0755);
 	if (rc == 0 && !realpath(root, real))
 		rc = -errno;
@@ -476,6 +491,8 @@ static int slurm_init(const struct hpcnet_adapter_conf *conf, void **state)
 		}
 		S->poll_ms = ms;
 	}
+	if ((v = hpcnet_adapter_opt(conf, "timeout_ms")) && atoi(v) > 0)
+		S->timeout_ms = atoi(v);
 	if ((v = hpcnet_adapter_opt(conf, "accounting")))
 		S->accounting = strcmp(v, "no") == 0 ? 0 : strcmp(v, "yes") == 0 ? 1 : -1;
 	hpcnet_info("slurm: jobs in %s; commands from %s; partition %s, account %s, qos %s",
@@ -872,8 +889,10 @@ static int run_text(struct slurm *S, const char *const argv[], struct hpcnet_run
 	if (rc < 0)
 		return rc;
 	if (r->exit_code != 0) {
-		hpcnet_warn("slurm: %s %s failed (exit %d): %s", argv[0], argv[1], r->exit_code,
-			    first_line(r, msg, sizeof(msg)));
+		char what[128];
+
+		hpcnet_warn("slurm: %s failed (exit %d): %s", cmd_name(argv, what, sizeof(what)),
+			    r->exit_code, first_line(r, msg, sizeof(msg)));
 		hpcnet_run_free(r);
 		return HPCNET_EUNAVAIL;
 	}

@@ -19,6 +19,7 @@
 
 #include "adapters/slurm/slurm.h"
 #include "common/fsutil.h"
+#include "common/xalloc.h"
 #include "hpcnet/error.h"
 
 static char *data(const char *name)
@@ -467,6 +468,323 @@ static void test_sacct(void **unused)
 	assert_string_equal(j.state, "CANCELLED");
 }
 
+/* ---- live: the adapter against the running cluster ----
+ *
+ * Run only with HPCNET_SLURM_LIVE=1 (tests/integration/slurm/test_slurm.py
+ * does, inside the slurm CTest fixture): the adapter's own contracts that
+ * the hub and agent cannot show from outside, such as a second submit of
+ * the same hub job id, and the control actions.
+ */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/subproc.h"
+
+static const struct hpcnet_adapter *SL; /* found through the registry */
+static char live_dir[256];
+static char live_fake[300];
+
+static void *live_adapter(const char *extra_opt)
+{
+	const char *opts[3] = { "timeout_ms=3000", extra_opt, NULL };
+	struct hpcnet_adapter_conf conf = { .workdir = live_dir, .cores = 16, .opts = opts,
+					    .nopts = extra_opt ? 2 : 1 };
+	void *st = NULL;
+
+	assert_int_equal(SL->init(&conf, &st), 0);
+	return st;
+}
+
+static struct hpcnet_job_spec live_job(const char *id, const char *script, int cores)
+{
+	return (struct hpcnet_job_spec){ .id = id, .name = id, .script = script, .cores = cores,
+					 .walltime_s = 120 };
+}
+
+/* Polls until the job is in state (or fails the test after timeout_s). */
+static void wait_state(void *st, const char *id, const char *ref, enum hpcnet_adapter_state want,
+		       int timeout_s, struct hpcnet_job_status *out)
+{
+	int64_t end = hpcnet_mono_ms() + timeout_s * 1000;
+	struct hpcnet_job_status js;
+	int rc;
+
+	for (;;) {
+		rc = SL->poll(st, id, ref, &js);
+		if (rc == 0 && js.state == want)
+			break;
+		if (hpcnet_mono_ms() > end)
+			fail_msg("job %s (%s): rc %d state %s, want %s (%s)", id, ref, rc,
+				 hpcnet_adapter_state_name(js.state), hpcnet_adapter_state_name(want),
+				 js.reason);
+		hpcnet_sleep_ms(200);
+	}
+	if (out)
+		*out = js;
+}
+
+/* How many Slurm jobs carry this hub id's name. */
+static int slurm_count(const char *id)
+{
+	char name[200];
+	const char *argv[] = { "squeue", "-h", "-t", "all", name, "-o", "%i", NULL };
+	struct hpcnet_run r;
+	int n = 0;
+
+	snprintf(name, sizeof(name), "--name=hpcnet-%s", id);
+	assert_int_equal(hpcnet_run_cmd(argv, NULL, NULL, 10000, &r), 0);
+	assert_int_equal(r.exit_code, 0);
+	for (char *p = r.out.data; p && *p; p++)
+		n += *p == '\n';
+	hpcnet_run_free(&r);
+	return n;
+}
+
+static void live_id(char *buf, size_t len, const char *what)
+{
+	snprintf(buf, len, "live-%d-%s", (int)getpid(), what);
+}
+
+static void test_live_snapshot(void **unused)
+{
+	void *st = live_adapter(NULL);
+	struct hpcnet_snapshot s;
+
+	assert_int_equal(SL->snapshot(st, &s), 0);
+	assert_int_equal(s.total_cores, 16);
+	assert_true(s.total_mem_bytes > 0);
+	assert_int_equal(s.total_gpus, 2);
+	assert_int_equal(s.ngpu_pools, 1);
+	assert_string_equal(s.gpu_pools[0].model, "a100");
+	assert_string_equal(s.partitions, "debug,long");
+	assert_int_equal(s.nodes_total, 1);
+	SL->fini(st);
+}
+
+static void test_live_submit_twice(void **unused)
+{
+	void *st = live_adapter(NULL);
+	char id[64], ref[64], ref2[64], ref3[64], *marker, *out;
+	struct hpcnet_job_spec j;
+	struct hpcnet_job_status js;
+	size_t len;
+
+	live_id(id, sizeof(id), "twice");
+	j = live_job(id, "#!/bin/sh\nsleep 2\necho \"hello $HPCNET_JOB_ID $GREETING\"\n", 1);
+	j.env = (const char *const[]){ "GREETING=it's, a test" };
+	j.nenv = 1;
+	assert_int_equal(SL->submit(st, &j, ref, sizeof(ref)), 0);
+	assert_int_equal(SL->submit(st, &j, ref2, sizeof(ref2)), 0);
+	assert_string_equal(ref, ref2);
+	/* As if the agent died between sbatch and the marker: squeue finds it. */
+	marker = hpcnet_xasprintf("%s/%s/submitted.jobid", live_dir, id);
+	assert_int_equal(unlink(marker), 0);
+	assert_int_equal(SL->submit(st, &j, ref3, sizeof(ref3)), 0);
+	assert_string_equal(ref, ref3);
+	assert_int_equal(access(marker, F_OK), 0);
+	free(marker);
+	assert_int_equal(slurm_count(id), 1);
+	/* A restarted adapter finds it too. */
+	SL->fini(st);
+	st = live_adapter(NULL);
+	assert_int_equal(SL->submit(st, &j, ref2, sizeof(ref2)), 0);
+	assert_string_equal(ref, ref2);
+	wait_state(st, id, ref, HPCNET_AS_SUCCEEDED, 60, &js);
+	assert_int_equal(slurm_count(id), 1);
+	assert_int_equal(js.exit_code, 0);
+	assert_true(js.started_ms > 0 && js.ended_ms >= js.started_ms);
+	assert_int_equal(hpcnet_fs_read(js.stdout_path, 4096, &out, &len), 0);
+	{
+		char want[200];
+
+		snprintf(want, sizeof(want), "hello %s it's, a test\n", id);
+		assert_string_equal(out, want);
+	}
+	free(out);
+	assert_int_equal(SL->purge(st, id, ref), 0);
+	SL->fini(st);
+}
+
+static void test_live_control(void **unused)
+{
+	void *st = live_adapter(NULL);
+	char a[64], b[64], ra[64], rb[64];
+	struct hpcnet_job_spec ja, jb;
+	struct hpcnet_job_status js;
+
+	live_id(a, sizeof(a), "blocker");
+	live_id(b, sizeof(b), "waiter");
+	struct hpcnet_snapshot snap;
+
+	/* The blocker takes every free core (other tests may run jobs). */
+	assert_int_equal(SL->snapshot(st, &snap), 0);
+	assert_true(snap.free_cores > 0);
+	ja = live_job(a, "sleep 120\n", (int)snap.free_cores);
+	jb = live_job(b, "echo waited\n", 1);
+	assert_int_equal(SL->submit(st, &ja, ra, sizeof(ra)), 0);
+	wait_state(st, a, ra, HPCNET_AS_RUNNING, 30, NULL);
+	assert_int_equal(SL->submit(st, &jb, rb, sizeof(rb)), 0);
+	wait_state(st, b, rb, HPCNET_AS_PENDING, 10, &js);
+	assert_int_equal(SL->control(st, b, rb, HPCNET_ACT_HOLD), 0);
+	wait_state(st, b, rb, HPCNET_AS_HELD, 10, &js);
+	assert_int_equal(SL->control(st, a, ra, HPCNET_ACT_SUSPEND), 0);
+	wait_state(st, a, ra, HPCNET_AS_SUSPENDED, 10, NULL);
+	assert_int_equal(SL->control(st, a, ra, HPCNET_ACT_RESUME), 0);
+	wait_state(st, a, ra, HPCNET_AS_RUNNING, 10, NULL);
+	/* Held, so it stays put even with the blocker gone. */
+	assert_int_equal(SL->cancel(st, a, ra), 0);
+	wait_state(st, a, ra, HPCNET_AS_CANCELLED, 30, &js);
+	assert_true(js.started_ms > 0);
+	hpcnet_sleep_ms(1500);
+	wait_state(st, b, rb, HPCNET_AS_HELD, 1, NULL);
+	assert_int_equal(SL->control(st, b, rb, HPCNET_ACT_RELEASE), 0);
+	wait_state(st, b, rb, HPCNET_AS_SUCCEEDED, 30, NULL);
+	/* Nothing to do to a finished job; and never to one that is not ours. */
+	assert_int_equal(SL->control(st, b, rb, HPCNET_ACT_HOLD), HPCNET_ECONFLICT);
+	assert_int_equal(SL->control(st, "not-ours", rb, HPCNET_ACT_HOLD),
+			 HPCNET_ENOTFOUND);
+	SL->fini(st);
+}
+
+static void test_live_requeue(void **unused)
+{
+	void *st = live_adapter(NULL);
+	char a[64], ra[64];
+	struct hpcnet_job_spec ja;
+	struct hpcnet_job_status js;
+
+	live_id(a, sizeof(a), "requeue");
+	ja = live_job(a, "#!/bin/sh\necho run-$SLURM_RESTART_COUNT\nsleep 3\n", 1);
+	assert_int_equal(SL->submit(st, &ja, ra, sizeof(ra)), 0);
+	wait_state(st, a, ra, HPCNET_AS_RUNNING, 30, NULL);
+	assert_int_equal(SL->control(st, a, ra, HPCNET_ACT_REQUEUE), 0);
+	wait_state(st, a, ra, HPCNET_AS_PENDING, 10, &js);
+	assert_int_equal(js.started_ms, 0);
+	/* Requeued jobs wait out a begin time (~1-2 min in 22.05): cancel. */
+	assert_int_equal(SL->cancel(st, a, ra), 0);
+	wait_state(st, a, ra, HPCNET_AS_CANCELLED, 30, NULL);
+	SL->fini(st);
+}
+
+/* A job Slurm has forgotten (MinJobAge) is answered from the record. */
+static void test_live_gone(void **unused)
+{
+	void *st = live_adapter(NULL);
+	char *dir = hpcnet_xasprintf("%s/gone", live_dir);
+	char *rec = hpcnet_xasprintf("%s/hpcnet-state", dir), *text = data("job-failed.txt");
+	struct hpcnet_job_status js;
+
+	assert_int_equal(SL->poll(st, "never", "999999", &js), HPCNET_ENOTFOUND);
+	assert_int_equal(hpcnet_fs_mkdirs(dir, 0755), 0);
+	assert_int_equal(hpcnet_fs_write_atomic(rec, text, strlen(text), 0644), 0);
+	assert_int_equal(SL->poll(st, "gone", "999999", &js), 0);
+	assert_int_equal(js.state, HPCNET_AS_FAILED);
+	assert_int_equal(js.exit_code, 3);
+	/* A record of a job that had not ended: the center cannot say. */
+	free(text);
+	text = data("job-running.txt");
+	assert_int_equal(hpcnet_fs_write_atomic(rec, text, strlen(text), 0644), 0);
+	assert_int_equal(SL->poll(st, "gone", "999999", &js), HPCNET_ENOTFOUND);
+	free(text);
+	free(rec);
+	free(dir);
+	SL->fini(st);
+}
+
+static void fake_mode(const char *mode)
+{
+	char *p = hpcnet_xasprintf("%s/mode", live_fake);
+
+	assert_int_equal(hpcnet_fs_write_atomic(p, mode, strlen(mode), 0644), 0);
+	free(p);
+}
+
+static void test_live_faults(void **unused)
+{
+	static const char *const cmds[] = { "sbatch", "squeue", "scontrol", "scancel", "sacct" };
+	char opt[400], id[64], ref[64], ref2[64];
+	struct hpcnet_job_status js;
+	struct hpcnet_snapshot snap;
+	struct hpcnet_job_spec j;
+	void *st;
+	int64_t t0;
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char *path = hpcnet_xasprintf("%s/%s", live_fake, cmds[i]);
+		char *script = hpcnet_xasprintf(
+			"#!/bin/sh\ncase \"$(cat %s/mode)\" in\n"
+			"hang) sleep 600 ;;\n"
+			"fail) echo 'slurm_load_jobs error: Unable to contact slurm controller' >&2; "
+			"exit 1 ;;\n"
+			"garbage) echo '<html>502 Bad Gateway</html>'; exit 0 ;;\n"
+			"esac\nexec /usr/bin/%s \"$@\"\n",
+			live_fake, cmds[i]);
+
+		assert_int_equal(hpcnet_fs_write_atomic(path, script, strlen(script), 0755), 0);
+		free(path);
+		free(script);
+	}
+	fake_mode("real");
+	snprintf(opt, sizeof(opt), "bindir=%s", live_fake);
+	st = live_adapter(opt);
+	live_id(id, sizeof(id), "fault");
+	j = live_job(id, "sleep 4; exit 7\n", 1);
+	assert_int_equal(SL->submit(st, &j, ref, sizeof(ref)), 0);
+	wait_state(st, id, ref, HPCNET_AS_RUNNING, 30, NULL);
+	/* While the commands fail, hang or babble, the job ends in Slurm;
+	 * the adapter must say "could not look", never a verdict. */
+	static const char *const modes[] = { "fail", "garbage", "hang" };
+	for (size_t m = 0; m < 3; m++) {
+		fake_mode(modes[m]);
+		for (int k = 0; k < (m == 2 ? 1 : 3); k++) {
+			int rc;
+
+			hpcnet_sleep_ms(1100); /* past the table's lifetime (poll_ms) */
+			t0 = hpcnet_mono_ms();
+			rc = SL->poll(st, id, ref, &js);
+			assert_true(rc == HPCNET_EUNAVAIL || rc == HPCNET_ETIMEOUT);
+		}
+		assert_true(hpcnet_mono_ms() - t0 < 5000); /* timeout_ms=3000 holds */
+		assert_true(SL->snapshot(st, &snap) < 0);
+		assert_int_equal(SL->snapshot(st, &snap) == HPCNET_EINVAL, 0);
+	}
+	/* A submit that cannot look first must not submit blindly either. */
+	{
+		char id2[64];
+		struct hpcnet_job_spec j2;
+
+		live_id(id2, sizeof(id2), "fault2");
+		j2 = live_job(id2, "true\n", 1);
+		fake_mode("fail");
+		assert_int_equal(SL->submit(st, &j2, ref2, sizeof(ref2)),
+				 HPCNET_EUNAVAIL);
+		fake_mode("real");
+		assert_int_equal(slurm_count(id2), 0);
+	}
+	fake_mode("real");
+	wait_state(st, id, ref, HPCNET_AS_FAILED, 30, &js);
+	assert_int_equal(js.exit_code, 7);
+	SL->fini(st);
+}
+
+static int live_setup(void **unused)
+{
+	SL = hpcnet_adapter_find("slurm");
+	assert_non_null(SL);
+	snprintf(live_dir, sizeof(live_dir), "/tmp/hpcnet-slurm-live-%d", (int)getpid());
+	snprintf(live_fake, sizeof(live_fake), "%s/fakebin", live_dir);
+	assert_int_equal(hpcnet_fs_mkdirs(live_fake, 0755), 0);
+	return 0;
+}
+
+static int live_teardown(void **unused)
+{
+	if (!getenv("HPCNET_KEEP_TMP"))
+		hpcnet_fs_remove_tree(live_dir);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,5 +805,16 @@ int main(void)
 		cmocka_unit_test(test_sacct),
 	};
 
+	const struct CMUnitTest live[] = {
+		cmocka_unit_test(test_live_snapshot),
+		cmocka_unit_test(test_live_submit_twice),
+		cmocka_unit_test(test_live_control),
+		cmocka_unit_test(test_live_requeue),
+		cmocka_unit_test(test_live_gone),
+		cmocka_unit_test(test_live_faults),
+	};
+
+	if (getenv("HPCNET_SLURM_LIVE"))
+		return cmocka_run_group_tests(live, live_setup, live_teardown);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
