@@ -68,7 +68,7 @@ int slurm_gres_gpus(const char *gres, char models[][32], int64_t *counts, int ma
 			return HPCNET_EPROTO;
 		*colon = '\0';
 		if (strlen(item) > 4) /* "gpu:a100" */
-			snprintf(model, sizeof(model), "%s", item + 4);
+			snprintf(model, sizeof(model), "%.31s", item + 4);
 		for (k = 0; k < n && strcmp(models[k], model) != 0; k++)
 			;
 		if (k == n) {
@@ -109,7 +109,7 @@ static struct hpcnet_gpu_pool *pool(struct hpcnet_snapshot *snap, const char *mo
 			return &snap->gpu_pools[i];
 	if (snap->ngpu_pools == (int)(sizeof(snap->gpu_pools) / sizeof(snap->gpu_pools[0])))
 		return NULL;
-	snprintf(snap->gpu_pools[snap->ngpu_pools].model, sizeof(snap->gpu_pools[0].model), "%s",
+	snprintf(snap->gpu_pools[snap->ngpu_pools].model, sizeof(snap->gpu_pools[0].model), "%.31s",
 		 model);
 	return &snap->gpu_pools[snap->ngpu_pools++];
 }
@@ -120,7 +120,7 @@ static int node_line(char *line, void *arg)
 	struct hpcnet_snapshot *snap = c->snap;
 	struct slurm_kv *kv = hpcnet_xmalloc(sizeof(*kv));
 	const char *state, *v;
-	char models[8][32], umodels[8][32];
+	char models[8][32] = { "" }, umodels[8][32] = { "" };
 	int64_t counts[8], ucounts[8], cpus, alloc, mem, amem;
 	int usable, ng, nu, rc = HPCNET_EPROTO;
 
@@ -194,7 +194,7 @@ static int partition_line(char *line, void *arg)
 {
 	struct hpcnet_snapshot *snap = arg;
 	struct slurm_kv *kv = hpcnet_xmalloc(sizeof(*kv));
-	char *list = snap->partitions, tmp[sizeof(snap->partitions)];
+	char *list = snap->partitions, tmp[2 * sizeof(snap->partitions)];
 	const char *name, *dflt;
 	int rc = HPCNET_EPROTO;
 
@@ -208,8 +208,9 @@ static int partition_line(char *line, void *arg)
 	if (strlen(list) + strlen(name) + 2 > sizeof(snap->partitions))
 		goto out; /* full: the first ones (default first) are what matters */
 	if (dflt && strcmp(dflt, "YES") == 0) {
-		snprintf(tmp, sizeof(tmp), "%s%s%s", name, *list ? "," : "", list);
-		memcpy(list, tmp, sizeof(tmp));
+		snprintf(tmp, sizeof(tmp), "%.255s%s%.255s", name, *list ? "," : "", list);
+		memcpy(list, tmp, sizeof(snap->partitions) - 1); /* fits: checked above */
+		list[sizeof(snap->partitions) - 1] = '\0';
 	} else {
 		snprintf(list + strlen(list), sizeof(snap->partitions) - strlen(list), "%s%s",
 			 *list ? "," : "", name);

@@ -68,8 +68,8 @@ int slurm_sacct_parse(const char *text, const char *ref, struct slurm_job *job, 
 		if (f[0][idlen])
 			continue; /* a step: only its RSS counts */
 		found = 1;
-		snprintf(job->id, sizeof(job->id), "%s", f[0]);
-		snprintf(job->name, sizeof(job->name), "%s", f[1]);
+		snprintf(job->id, sizeof(job->id), "%.31s", f[0]);
+		snprintf(job->name, sizeof(job->name), "%.159s", f[1]);
 		snprintf(job->state, sizeof(job->state), "%.*s", (int)strcspn(f[2], " +"), f[2]);
 		if (sscanf(f[3], "%d:%d", &job->exit_code, &job->signal) != 2)
 			return HPCNET_EPROTO;

@@ -250,8 +250,7 @@ static void test_synthesized_states(void **unused)
 		free(line);
 	}
 	/* A state this code does not know is not a verdict. */
-	p = strstr(text, "JobState=COMPLETED");
-	memcpy(p + 9, "FROBNICAT", 9);
+	memcpy(text + (strstr(text, "JobState=COMPLETED") - text) + 9, "FROBNICAT", 9);
 	assert_int_equal(slurm_job_parse(text, &j), 0);
 	assert_int_equal(slurm_job_status(&j, &st), HPCNET_EPROTO);
 	free(text);
@@ -372,16 +371,17 @@ static void test_nodes(void **unused)
 
 static void test_partitions(void **unused)
 {
-	char *text = data("partitions.txt"), *swapped, *nl;
+	char *text = data("partitions.txt"), *swapped;
+	int nl;
 	struct hpcnet_snapshot s;
 
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(slurm_partitions_parse(text, &s), 0);
 	assert_string_equal(s.partitions, "debug,long");
 	/* The default goes first wherever Slurm lists it. */
-	nl = strchr(text, '\n');
+	nl = (int)strcspn(text, "\n");
 	swapped = malloc(strlen(text) + 2);
-	sprintf(swapped, "%s\n%.*s\n", nl + 1, (int)(nl - text), text);
+	sprintf(swapped, "%s\n%.*s\n", text + nl + 1, nl, text);
 	assert_int_equal(slurm_partitions_parse(swapped, &s), 0);
 	assert_string_equal(s.partitions, "debug,long");
 	assert_int_equal(slurm_partitions_parse("Partition debug is up\n", &s), HPCNET_EPROTO);
