@@ -334,7 +334,8 @@ cmd_stop() {
 			sleep 1
 		fi
 	fi
-	# Jobs first (their shepherds are children of the execd), then daemons.
+	# Jobs first (their shepherds are children of the execd), then daemons;
+	# sge_qmaster takes ~7 s to exit after SIGTERM (its threads wind down).
 	for f in execd qmaster; do
 		if alive "$BASE/$f.pid"; then
 			say "stopping sge_$f (pid $(cat "$BASE/$f.pid"))"
