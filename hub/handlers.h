@@ -13,6 +13,10 @@ int hpcnet_h_openapi(struct hpcnet_req *r);
 int hpcnet_h_tokens_create(struct hpcnet_req *r);
 int hpcnet_h_tokens_list(struct hpcnet_req *r);
 int hpcnet_h_tokens_revoke(struct hpcnet_req *r);
+/* sessions.c: the portal's cookie sessions */
+int hpcnet_h_sessions_create(struct hpcnet_req *r);
+int hpcnet_h_sessions_current(struct hpcnet_req *r);
+int hpcnet_h_sessions_delete(struct hpcnet_req *r);
 /* users.c */
 int hpcnet_h_users_me(struct hpcnet_req *r);
 int hpcnet_h_users_list(struct hpcnet_req *r);

@@ -72,6 +72,11 @@ const char *hpcnet_req_header(struct hpcnet_req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+const char *hpcnet_req_cookie(struct hpcnet_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
 int hpcnet_req_query_int(struct hpcnet_req *r, const char *name, int64_t min, int64_t max,
 			 int64_t def, int64_t *out)
 {
@@ -303,10 +308,13 @@ static enum MHD_Result queue_reply(struct hpcnet_req *r)
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", r->ctype ? r->ctype : "application/json");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	for (i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]);
+	/* API answers are per user and change all the time: never cached,
+	 * unless the handler said otherwise (the portal's static files). */
+	if (!MHD_get_response_header(resp, "Cache-Control"))
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;

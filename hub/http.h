@@ -32,6 +32,9 @@ struct hpcnet_hub {
 	int64_t center_ttl_ms;   /* no heartbeat for this long -> offline */
 	size_t max_body;         /* request bodies above this get 413 */
 	int64_t sched_interval_ms;
+	int64_t session_idle_ms; /* a portal session unused this long ends */
+	int64_t session_max_ms;  /* and every session ends this long after sign-in */
+	int secure_cookies;      /* mark cookies Secure (served over TLS, or behind a TLS proxy) */
 	volatile int stopping;
 	pthread_t sched_thread;
 };
@@ -44,7 +47,11 @@ enum hpcnet_auth_kind {
 };
 
 #define HPCNET_MAX_PARAMS 2
-#define HPCNET_MAX_HEADERS 4
+#define HPCNET_CSRF_LEN 65 /* hex SHA-256 + NUL (hub/signin.h) */
+/* The portal's session cookie. */
+#define HPCNET_SESSION_COOKIE "hpcnet_session"
+
+#define HPCNET_MAX_HEADERS 8
 
 struct hpcnet_req {
 	struct hpcnet_hub *hub;
@@ -62,6 +69,10 @@ struct hpcnet_req {
 	char user_name[128];
 	int is_admin;
 	char center_id[HPCNET_ID_LEN];
+	/* set when a portal session cookie (not a bearer token) signed the request in */
+	char session_id[HPCNET_ID_LEN];
+	char csrf_token[HPCNET_CSRF_LEN];
+	int64_t session_expires_at;
 
 	/* the reply */
 	int status;
@@ -97,6 +108,7 @@ void hpcnet_req_db_release(struct hpcnet_req *r);
 int hpcnet_req_write(struct hpcnet_req *r, int (*fn)(struct hpcnet_db *db, void *arg), void *arg);
 const char *hpcnet_req_query(struct hpcnet_req *r, const char *name);
 const char *hpcnet_req_header(struct hpcnet_req *r, const char *name);
+const char *hpcnet_req_cookie(struct hpcnet_req *r, const char *name);
 /* Parses an integer query parameter within [min,max]; absent -> def. On a
  * bad value replies 400 and returns HPCNET_EINVAL. */
 int hpcnet_req_query_int(struct hpcnet_req *r, const char *name, int64_t min, int64_t max,

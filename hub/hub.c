@@ -32,6 +32,11 @@ static void usage(FILE *f)
 		"  --center-ttl SECONDS mark a center offline after this long without a\n"
 		"                       heartbeat (default 30)\n"
 		"  --max-body BYTES     largest request body accepted (default 4194304)\n"
+		"  --session-idle SECONDS  end a portal session unused this long (default 7200)\n"
+		"  --session-max SECONDS   end every portal session this long after sign-in\n"
+		"                       (default 43200)\n"
+		"  --secure-cookies     mark the session cookie Secure: set it when users reach\n"
+		"                       the hub over HTTPS (e.g. through a TLS proxy)\n"
 		"  --debug              verbose logging\n"
 		"The first start on an empty database creates user 'admin' with the password\n"
 		"in HPCNET_ADMIN_PASSWORD (or prints a generated one once).\n");
@@ -62,12 +67,16 @@ int hpcnet_hub_main(int argc, char **argv)
 		{ "port-file", required_argument, NULL, 'p' },
 		{ "center-ttl", required_argument, NULL, 't' },
 		{ "max-body", required_argument, NULL, 'm' },
+		{ "session-idle", required_argument, NULL, 'i' },
+		{ "session-max", required_argument, NULL, 'x' },
+		{ "secure-cookies", no_argument, NULL, 'S' },
 		{ "debug", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct hpcnet_hub hub = { .center_ttl_ms = 30000, .max_body = 4 << 20,
-				  .sched_interval_ms = 1000 };
+				  .sched_interval_ms = 1000, .session_idle_ms = 7200 * 1000LL,
+				  .session_max_ms = 43200 * 1000LL };
 	const char *listen = "127.0.0.1:8080", *db = "sqlite:hpcnet.db", *port_file = NULL;
 	enum hpcnet_log_level lvl = HPCNET_LOG_INFO;
 	char host[64];
@@ -82,15 +91,19 @@ int hpcnet_hub_main(int argc, char **argv)
 		case 'p': port_file = optarg; break;
 		case 't': hub.center_ttl_ms = atoll(optarg) * 1000; break;
 		case 'm': hub.max_body = (size_t)atoll(optarg); break;
+		case 'i': hub.session_idle_ms = atoll(optarg) * 1000; break;
+		case 'x': hub.session_max_ms = atoll(optarg) * 1000; break;
+		case 'S': hub.secure_cookies = 1; break;
 		case 'D': lvl = HPCNET_LOG_DEBUG; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (optind < argc || parse_listen(listen, host, sizeof(host), &port) < 0 ||
-	    hub.center_ttl_ms < 1000 || hub.max_body < 1024) {
+	    hub.center_ttl_ms < 1000 || hub.max_body < 1024 || hub.session_idle_ms < 1000 ||
+	    hub.session_max_ms < 1000) {
 		fprintf(stderr, "hpcnet hub: bad arguments (--listen wants HOST:PORT, --center-ttl >= 1,"
-				" --max-body >= 1024)\n");
+				" --max-body >= 1024, --session-idle and --session-max >= 1)\n");
 		usage(stderr);
 		return 2;
 	}

@@ -23,6 +23,10 @@ const struct hpcnet_route hpcnet_routes[] = {
 	{ "GET", "/api/v1/tokens", USER, hpcnet_h_tokens_list },
 	{ "DELETE", "/api/v1/tokens/{id}", USER, hpcnet_h_tokens_revoke },
 
+	{ "POST", "/api/v1/sessions", PUBLIC, hpcnet_h_sessions_create },
+	{ "GET", "/api/v1/sessions/current", USER, hpcnet_h_sessions_current },
+	{ "DELETE", "/api/v1/sessions/current", USER, hpcnet_h_sessions_delete },
+
 	{ "GET", "/api/v1/users/me", USER, hpcnet_h_users_me },
 	{ "GET", "/api/v1/users", ADMIN, hpcnet_h_users_list },
 	{ "POST", "/api/v1/users", ADMIN, hpcnet_h_users_create },

@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * /api/v1/tokens: sign-in (user + password -> bearer token), list, revoke.
- * Wrong user and wrong password get the same answer and take the same
- * time (a dummy hash is verified for unknown users), so sign-in does not
- * reveal which user names exist.
+ * /api/v1/tokens: sign-in (user + password -> bearer token, checked by
+ * signin.c), list, revoke.
  */
-#include <pthread.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "common/crypto.h"
-#include "common/log.h"
 #include "hpcnet/error.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
+#include "hub/signin.h"
 #include "hub/store/store.h"
 #include "hub/validate.h"
 #include "hub/view.h"
@@ -28,26 +25,12 @@ static const struct hpcnet_field token_fields[] = {
 	{ 0 },
 };
 
-/* Process-wide dummy hash, computed once on first use. */
-static char dummy_hash[HPCNET_PWHASH_LEN];
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-
-static void dummy_init(void)
-{
-	char pw[64];
-
-	hpcnet_crypto_token("", pw, sizeof(pw));
-	if (hpcnet_crypto_password_hash(pw, dummy_hash) < 0)
-		dummy_hash[0] = '\0';
-}
-
 int hpcnet_h_tokens_create(struct hpcnet_req *r)
 {
 	char secret[64], hash[HPCNET_SHA256_HEX_LEN], id[HPCNET_ID_LEN];
 	json_t *body = NULL, *errors, *user = NULL, *out;
-	const char *pw, *stored;
 	int64_t ttl, now = hpcnet_now_ms();
-	int ok, rc;
+	int rc;
 
 	if (hpcnet_req_json(r, &body) < 0)
 		return 0;
@@ -56,24 +39,8 @@ int hpcnet_h_tokens_create(struct hpcnet_req *r)
 		hpcnet_reply_invalid(r, errors);
 		goto out;
 	}
-	rc = hpcnet_store_user_by_name(hpcnet_req_db(r),
-				       json_string_value(json_object_get(body, "username")), &user);
-	if (rc < 0 && rc != HPCNET_ENOTFOUND) {
-		hpcnet_reply_error(r, rc);
+	if (hpcnet_signin_password(r, body, &user) < 0)
 		goto out;
-	}
-	/* The hash check takes ~0.1 s and 64 MiB: never hold a connection. */
-	hpcnet_req_db_release(r);
-	pw = json_string_value(json_object_get(body, "password"));
-	pthread_once(&dummy_once, dummy_init);
-	stored = user ? json_string_value(json_object_get(user, "password_hash")) : dummy_hash;
-	ok = hpcnet_crypto_password_verify(stored, pw) && user &&
-	     !json_integer_value(json_object_get(user, "disabled"));
-	if (!ok) {
-		hpcnet_info("sign-in failed for '%s'", json_string_value(json_object_get(body, "username")));
-		hpcnet_reply_problem(r, 401, "wrong user name or password");
-		goto out;
-	}
 	ttl = json_is_integer(json_object_get(body, "expires_in"))
 		      ? json_integer_value(json_object_get(body, "expires_in"))
 		      : 30 * DAY_S;

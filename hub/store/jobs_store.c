@@ -45,16 +45,18 @@ int hpcnet_store_job_get(struct hpcnet_db *db, const char *id, json_t **out)
 }
 
 int hpcnet_store_job_list(struct hpcnet_db *db, const char *user_id, const char *state,
-			  const char *center_id, const char *before_id, int64_t limit, json_t **out)
+			  const char *center_id, const char *before_id, int64_t since_ms,
+			  int64_t until_ms, int64_t limit, json_t **out)
 {
 	/* NULL filters match everything: one statement, no SQL built from input. */
 	return hpcnet_db_list_json(db, out,
 		"SELECT " JOB_COLS JOB_FROM
 		" WHERE (? IS NULL OR j.user_id = ?) AND (? IS NULL OR j.state = ?)"
 		" AND (? IS NULL OR j.center_id = ?) AND (? IS NULL OR j.id < ?)"
+		" AND (? IS NULL OR j.submitted_at >= ?) AND (? IS NULL OR j.submitted_at < ?)"
 		" ORDER BY j.id DESC LIMIT ?",
-		"tttttttti", user_id, user_id, state, state, center_id, center_id, before_id,
-		before_id, limit);
+		"ttttttttIIIIi", user_id, user_id, state, state, center_id, center_id, before_id,
+		before_id, since_ms, since_ms, until_ms, until_ms, limit);
 }
 
 int hpcnet_store_job_events(struct hpcnet_db *db, const char *id, json_t **out)

@@ -38,6 +38,19 @@ int hpcnet_store_token_list(struct hpcnet_db *db, const char *user_id, json_t **
 /* Revokes the user's token id: 1 revoked, 0 not found/not theirs. */
 int hpcnet_store_token_revoke(struct hpcnet_db *db, const char *user_id, const char *id);
 
+/* sessions: the portal's cookie sessions (the secret stored as SHA-256) */
+/* Also deletes sessions past their absolute expiry. */
+int hpcnet_store_session_create(struct hpcnet_db *db, const char *id, const char *hash,
+				const char *user_id, const char *user_agent, int64_t now,
+				int64_t expires_at);
+/* The session with this hash joined with its user: {session_id,user_id,
+ * user_name,role,expires_at,last_seen_at,revoked_at,disabled}. */
+int hpcnet_store_session_lookup(struct hpcnet_db *db, const char *hash, json_t **out);
+/* Records use of the session at now (never moves last_seen_at back). 1/0. */
+int hpcnet_store_session_touch(struct hpcnet_db *db, const char *id, int64_t now);
+/* Signs the session out: 1 revoked, 0 unknown or already revoked. */
+int hpcnet_store_session_revoke(struct hpcnet_db *db, const char *id, int64_t now);
+
 /* centers */
 int hpcnet_store_center_create(struct hpcnet_db *db, const char *id, const char *name,
 			       const char *join_hash, int64_t join_expires_at);
@@ -80,9 +93,11 @@ struct hpcnet_job_row {
 int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j);
 /* Full row joined with user and center names. */
 int hpcnet_store_job_get(struct hpcnet_db *db, const char *id, json_t **out);
-/* Newest first, keyset on id. Filters may be NULL. */
+/* Newest first, keyset on id. Filters may be NULL; submitted in
+ * [since_ms, until_ms), either HPCNET_DB_NULL for no bound. */
 int hpcnet_store_job_list(struct hpcnet_db *db, const char *user_id, const char *state,
-			  const char *center_id, const char *before_id, int64_t limit, json_t **out);
+			  const char *center_id, const char *before_id, int64_t since_ms,
+			  int64_t until_ms, int64_t limit, json_t **out);
 int hpcnet_store_job_events(struct hpcnet_db *db, const char *id, json_t **out);
 int hpcnet_store_job_event_add(struct hpcnet_db *db, const char *id, const char *state,
 			       int64_t at, const char *detail);

@@ -102,10 +102,11 @@ def netns_available():
 
 
 class Cluster:
-    def __init__(self, name="hpcnet", center_ttl=30, max_body=None, netns=None):
+    def __init__(self, name="hpcnet", center_ttl=30, max_body=None, netns=None, hub_args=()):
         self.dir = tempfile.mkdtemp(prefix=name + "-")
         self.center_ttl = center_ttl
         self.max_body = max_body
+        self.hub_args = list(hub_args)  # more `hpcnet hub` options
         self.netns = netns      # a NetNs to run the hub in, or None for loopback
         self.host = netns.ns_ip if netns else "127.0.0.1"
         self.hub = None
@@ -128,6 +129,7 @@ class Cluster:
                 "--port-file", port_file, "--center-ttl", str(self.center_ttl)]
         if self.max_body:
             args += ["--max-body", str(self.max_body)]
+        args += self.hub_args
         env = dict(os.environ, HPCNET_ADMIN_PASSWORD=ADMIN_PASSWORD)
         log = open(os.path.join(self.dir, "hub.log"), "ab")
         self.hub = subprocess.Popen(args, stdout=log, stderr=log, env=env)

@@ -5,6 +5,7 @@ import json
 import os
 import sys
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -177,6 +178,8 @@ class ApiTest(ClusterTest):
         self.problem(self.c.get("/api/v1/jobs?limit=abc", token=self.alice), 400)
         self.problem(self.c.get("/api/v1/jobs?state=bogus", token=self.alice), 400)
         self.problem(self.c.get("/api/v1/jobs?cursor=zzz", token=self.alice), 400)
+        p = self.problem(self.c.get("/api/v1/jobs?submitted_after=yesterday", token=self.alice), 400)
+        self.assertIn("RFC 3339", p["detail"])
         self.problem(self.c.get("/api/v1/nothing", token=self.alice), 404)
         self.problem(self.c.request("PUT", "/api/v1/jobs", token=self.alice), 405)
 
@@ -263,6 +266,20 @@ class ApiTest(ClusterTest):
             if not cursor:
                 break
         self.assertEqual(seen, list(reversed(made)))
+
+    def test_list_by_submit_time(self):
+        u = self.c.create_user("timer")
+        first = self.c.submit(u, command="true", name="early")
+        time.sleep(1.1)
+        second = self.c.submit(u, command="true", name="late")
+        cut = second["submitted_at"]
+        r = self.c.get("/api/v1/jobs?submitted_after=" + cut, token=u)
+        self.assertEqual([j["id"] for j in r.json["items"]], [second["id"]])
+        r = self.c.get("/api/v1/jobs?submitted_before=" + cut, token=u)
+        self.assertEqual([j["id"] for j in r.json["items"]], [first["id"]])
+        r = self.c.get("/api/v1/jobs?submitted_after=2000-01-01T00:00:00Z&submitted_before="
+                       + first["submitted_at"], token=u)
+        self.assertEqual(r.json["items"], [])
 
 
 if __name__ == "__main__":
