@@ -20,6 +20,8 @@ const char *hpcnet_strerror(int err)
 	case HPCNET_EUNAVAIL: return "service unavailable";
 	case HPCNET_ETIMEOUT: return "timed out";
 	case HPCNET_ENOFIT: return "no center can run this job";
+	case HPCNET_EFUNDS: return "insufficient funds";
+	case HPCNET_EQUOTA: return "quota exceeded";
 	}
 	if (err < 0 && err > -4096)
 		return strerror(-err);

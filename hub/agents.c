@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "hpcnet/error.h"
 #include "hpcnet/job.h"
+#include "hub/billing/billing.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
 #include "hub/store/store.h"
@@ -272,8 +273,10 @@ static const struct hpcnet_field report_fields[] = {
 	{ 0 },
 };
 
-/* Validates one report into rep; NULL when fine, else the errors. */
-static json_t *parse_report(json_t *item, struct hpcnet_job_report *rep)
+/* Validates one report into rep and its usage figures into mc; NULL
+ * when fine, else the errors. */
+static json_t *parse_report(json_t *item, struct hpcnet_job_report *rep,
+			    struct hpcnet_meter_center *mc)
 {
 	json_t *errors = json_is_object(item) ? hpcnet_validate(item, report_fields) : NULL;
 	json_t *usage, *v;
@@ -308,6 +311,7 @@ static json_t *parse_report(json_t *item, struct hpcnet_job_report *rep)
 		rep->signal = (int)json_integer_value(json_object_get(item, "signal"));
 	}
 	usage = json_object_get(item, "usage");
+	hpcnet_meter_parse_usage(usage, mc, &errors);
 	rep->cpu_seconds = -1;
 	rep->max_rss_bytes = -1;
 	if ((v = json_object_get(usage, "cpu_seconds")) && json_is_number(v) &&
@@ -319,9 +323,12 @@ static json_t *parse_report(json_t *item, struct hpcnet_job_report *rep)
 	return errors;
 }
 
-/* Applies one report inside the caller's transaction: "applied" or "ignored". */
-static int apply_report(struct hpcnet_db *db, const char *center_id,
-			const struct hpcnet_job_report *rep, const char **result, json_t **state)
+/* Applies one report inside the caller's transaction: "applied" or "ignored".
+ * A report that ends the job charges it in the same transaction, so the
+ * end and its charge survive a crash together or not at all. */
+static int apply_report(struct hpcnet_db *db, const struct hpcnet_billing_cfg *billing,
+			const char *center_id, const struct hpcnet_job_report *rep,
+			const struct hpcnet_meter_center *mc, const char **result, json_t **state)
 {
 	json_t *job = NULL;
 	int rc = hpcnet_store_job_get(db, rep->job_id, &job);
@@ -367,7 +374,13 @@ static int apply_report(struct hpcnet_db *db, const char *center_id,
 		goto out;
 	}
 	if (hpcnet_job_transition_ok(hpcnet_job_state_parse(cur), hpcnet_job_state_parse(rep->state))) {
+		int st = hpcnet_job_state_parse(rep->state);
+
 		rc = hpcnet_store_job_apply_report(db, rep, hpcnet_now_ms());
+		if (rc >= 0 && hpcnet_job_state_final(st))
+			rc = hpcnet_billing_settle(db, billing, rep->job_id, mc, hpcnet_now_ms());
+		else if (rc >= 0 && st == HPCNET_JOB_RUNNING)
+			rc = hpcnet_billing_meter_running(db, billing, rep->job_id, mc, hpcnet_now_ms());
 		if (rc < 0)
 			goto out;
 		*result = "applied";
@@ -382,7 +395,9 @@ out:
 /* A batch of reports, applied as one write of a group commit. */
 struct reports_write {
 	const char *center_id;
+	const struct hpcnet_billing_cfg *billing;
 	const struct hpcnet_job_report *reps;
+	const struct hpcnet_meter_center *usage;
 	size_t n;
 	json_t *results; /* out */
 };
@@ -398,7 +413,8 @@ static int reports_fn(struct hpcnet_db *db, void *arg)
 		const char *result;
 		json_t *state = NULL;
 
-		rc = apply_report(db, w->center_id, &w->reps[i], &result, &state);
+		rc = apply_report(db, w->billing, w->center_id, &w->reps[i], &w->usage[i], &result,
+				  &state);
 		if (rc == 0)
 			json_array_append_new(w->results, json_pack("{s:s, s:s, s:o}", "job_id",
 								    w->reps[i].job_id, "result",
@@ -413,6 +429,7 @@ int hpcnet_h_agents_reports(struct hpcnet_req *r)
 {
 	json_t *body = NULL, *items, *item, *errors = NULL, *results = json_array();
 	struct hpcnet_job_report *reps = NULL;
+	struct hpcnet_meter_center *usage = NULL;
 	struct reports_write rw;
 	size_t i, n;
 	int rc;
@@ -432,15 +449,17 @@ int hpcnet_h_agents_reports(struct hpcnet_req *r)
 	}
 	/* Validate everything first: a bad batch changes nothing. */
 	reps = hpcnet_xcalloc(n ? n : 1, sizeof(*reps));
+	usage = hpcnet_xcalloc(n ? n : 1, sizeof(*usage));
 	json_array_foreach(items, i, item) {
-		errors = parse_report(item, &reps[i]);
+		errors = parse_report(item, &reps[i], &usage[i]);
 		if (errors) {
 			hpcnet_reply_invalid(r, errors);
 			goto out;
 		}
 	}
 	rw = (struct reports_write){ .center_id = r->center_id, .reps = reps, .n = n,
-				     .results = results };
+				     .results = results, .billing = &r->hub->billing,
+				     .usage = usage };
 	rc = hpcnet_req_write(r, reports_fn, &rw);
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);
@@ -450,6 +469,7 @@ int hpcnet_h_agents_reports(struct hpcnet_req *r)
 	hpcnet_reply_json(r, 200, json_pack("{s:O}", "results", results));
 out:
 	free(reps);
+	free(usage);
 	json_decref(results);
 	json_decref(body);
 	return 0;

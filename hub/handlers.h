@@ -44,6 +44,41 @@ int hpcnet_h_jobs_get(struct hpcnet_req *r);
 int hpcnet_h_jobs_cancel(struct hpcnet_req *r);
 /* jobcontrol.c: hold, release, suspend, resume, requeue */
 int hpcnet_h_jobs_control(struct hpcnet_req *r);
+/* accounts.c: balances, entries, top-ups, credit limits, ledger audit */
+int hpcnet_h_accounts_me(struct hpcnet_req *r);
+int hpcnet_h_accounts_list(struct hpcnet_req *r);
+int hpcnet_h_accounts_get(struct hpcnet_req *r);
+int hpcnet_h_accounts_entries(struct hpcnet_req *r);
+int hpcnet_h_accounts_topup(struct hpcnet_req *r);
+int hpcnet_h_accounts_credit(struct hpcnet_req *r);
+int hpcnet_h_ledger_audit(struct hpcnet_req *r);
+/* prices.c */
+int hpcnet_h_prices_list(struct hpcnet_req *r);
+int hpcnet_h_prices_center_list(struct hpcnet_req *r);
+int hpcnet_h_prices_set(struct hpcnet_req *r);
+/* approve / reject: the path says which */
+int hpcnet_h_prices_decide(struct hpcnet_req *r);
+/* usage.c */
+int hpcnet_h_usage_get(struct hpcnet_req *r);
+int hpcnet_h_usage_job(struct hpcnet_req *r);
+/* Whose usage the caller asks for: their own, or (administrators)
+ * ?user=NAME, or with all_ok and no ?user, everyone (user_id ""). 0, or
+ * a 400/403 has been queued and <0 returned. */
+int hpcnet_usage_subject(struct hpcnet_req *r, char user_id[48], int all_ok);
+/* invoices.c */
+int hpcnet_h_invoices_list(struct hpcnet_req *r);
+int hpcnet_h_invoices_get(struct hpcnet_req *r);
+/* 1 when s is a month "YYYY-MM". */
+int hpcnet_period_valid(const char *s);
+struct hpcnet_buf;
+/* Appends s as one CSV field (RFC 4180 quoting), then ',' or CRLF. */
+void hpcnet_csv_field(struct hpcnet_buf *b, const char *s, int last);
+/* settlements.c */
+int hpcnet_h_settlements_get(struct hpcnet_req *r);
+/* quotas.c */
+int hpcnet_h_quotas_get(struct hpcnet_req *r);
+int hpcnet_h_quotas_set(struct hpcnet_req *r);
+int hpcnet_h_quotas_delete(struct hpcnet_req *r);
 /* output.c */
 int hpcnet_h_output_get(struct hpcnet_req *r);
 int hpcnet_h_output_put(struct hpcnet_req *r);

@@ -18,6 +18,7 @@
 
 #include "common/id.h"
 #include "common/xalloc.h"
+#include "hub/billing/billing.h"
 #include "hub/notify.h"
 
 struct MHD_Daemon;
@@ -35,6 +36,7 @@ struct hpcnet_hub {
 	int64_t session_idle_ms; /* a portal session unused this long ends */
 	int64_t session_max_ms;  /* and every session ends this long after sign-in */
 	int secure_cookies;      /* mark cookies Secure (served over TLS, or behind a TLS proxy) */
+	struct hpcnet_billing_cfg billing; /* currency, commission, metering tolerance */
 	volatile int stopping;
 	pthread_t sched_thread;
 };

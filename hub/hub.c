@@ -37,6 +37,11 @@ static void usage(FILE *f)
 		"                       (default 43200)\n"
 		"  --secure-cookies     mark the session cookie Secure: set it when users reach\n"
 		"                       the hub over HTTPS (e.g. through a TLS proxy)\n"
+		"  --currency CODE      the platform's currency, ISO 4217 (default EUR)\n"
+		"  --commission PERCENT the platform's share of every charge (default 10;\n"
+		"                       up to two decimals, e.g. 12.5)\n"
+		"  --meter-tolerance PERCENT  flag usage a center reports further than this\n"
+		"                       from the hub's own check (default 5)\n"
 		"  --debug              verbose logging\n"
 		"The first start on an empty database creates user 'admin' with the password\n"
 		"in HPCNET_ADMIN_PASSWORD (or prints a generated one once).\n");
@@ -70,6 +75,9 @@ int hpcnet_hub_main(int argc, char **argv)
 		{ "session-idle", required_argument, NULL, 'i' },
 		{ "session-max", required_argument, NULL, 'x' },
 		{ "secure-cookies", no_argument, NULL, 'S' },
+		{ "currency", required_argument, NULL, 'C' },
+		{ "commission", required_argument, NULL, 'P' },
+		{ "meter-tolerance", required_argument, NULL, 'T' },
 		{ "debug", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -82,7 +90,9 @@ int hpcnet_hub_main(int argc, char **argv)
 	char host[64];
 	int port, bound = 0, c, rc = 1, sig;
 	sigset_t set;
+	int bad = 0;
 
+	hpcnet_billing_defaults(&hub.billing);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -94,6 +104,18 @@ int hpcnet_hub_main(int argc, char **argv)
 		case 'i': hub.session_idle_ms = atoll(optarg) * 1000; break;
 		case 'x': hub.session_max_ms = atoll(optarg) * 1000; break;
 		case 'S': hub.secure_cookies = 1; break;
+		case 'C':
+			bad |= !hpcnet_currency_ok(optarg);
+			snprintf(hub.billing.currency, sizeof(hub.billing.currency), "%.3s", optarg);
+			break;
+		case 'P': bad |= hpcnet_pricing_parse_percent(optarg, &hub.billing.commission_bp) < 0; break;
+		case 'T': {
+			int64_t bp = 0;
+
+			bad |= hpcnet_pricing_parse_percent(optarg, &bp) < 0 || bp % 100;
+			hub.billing.tolerance_pct = bp / 100;
+			break;
+		}
 		case 'D': lvl = HPCNET_LOG_DEBUG; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -101,9 +123,11 @@ int hpcnet_hub_main(int argc, char **argv)
 	}
 	if (optind < argc || parse_listen(listen, host, sizeof(host), &port) < 0 ||
 	    hub.center_ttl_ms < 1000 || hub.max_body < 1024 || hub.session_idle_ms < 1000 ||
-	    hub.session_max_ms < 1000) {
+	    hub.session_max_ms < 1000 || bad) {
 		fprintf(stderr, "hpcnet hub: bad arguments (--listen wants HOST:PORT, --center-ttl >= 1,"
-				" --max-body >= 1024, --session-idle and --session-max >= 1)\n");
+				" --max-body >= 1024, --session-idle and --session-max >= 1,"
+				" --currency three capitals such as EUR, --commission 0 to 100,"
+				" --meter-tolerance a whole percent)\n");
 		usage(stderr);
 		return 2;
 	}

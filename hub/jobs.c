@@ -19,6 +19,8 @@
 #include "common/log.h"
 #include "hpcnet/error.h"
 #include "hpcnet/job.h"
+#include "hub/billing/billing.h"
+#include "hub/billing/quota.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
 #include "hub/schedloop.h"
@@ -167,8 +169,10 @@ static int resolve_center(struct hpcnet_db *db, const char *key, char id[HPCNET_
 	return rc;
 }
 
-/* 0 when some center could ever run the job; else replies 422. */
-static int admit(struct hpcnet_req *r, const struct hpcnet_sched_job *j)
+/* 0 when some center could ever run the job (and *est is its hold);
+ * else replies 422. */
+static int admit(struct hpcnet_req *r, const struct hpcnet_sched_job *j,
+		 const struct hpcnet_meter_job *mj, struct hpcnet_estimate *est)
 {
 	struct hpcnet_sched_center *c = NULL;
 	json_t *rows = NULL;
@@ -178,6 +182,9 @@ static int admit(struct hpcnet_req *r, const struct hpcnet_sched_job *j)
 
 	if (rc == 0)
 		rc = hpcnet_sched_admit(c, n, j, why, sizeof(why));
+	if (rc == 0)
+		rc = hpcnet_billing_estimate(r->db, &r->hub->billing, mj, c, n, j, hpcnet_now_ms(),
+					     est);
 	free(c);
 	json_decref(rows);
 	if (rc == HPCNET_ENOFIT)
@@ -210,18 +217,33 @@ static int reply_job(struct hpcnet_req *r, int status, const char *id)
 	return reply_job_row(r, status, id, NULL);
 }
 
-/* One submit's write, run inside a group commit (hub/store/writer.h). */
+/* One submit's write, run inside a group commit (hub/store/writer.h):
+ * quotas, the job, its hold, its key, all or nothing. */
 struct submit_write {
 	const struct hpcnet_job_row *row;
-	const char *key, *hash;
+	const char *key, *hash, *role;
+	const struct hpcnet_billing_cfg *billing;
+	const struct hpcnet_estimate *est;
 	char existing[HPCNET_ID_LEN]; /* out: the earlier job of a replay */
+	struct hpcnet_balance bal;    /* out: with HPCNET_EFUNDS */
+	struct hpcnet_quota_miss miss; /* out: with HPCNET_EQUOTA */
 };
 
+static void meter_job_of_row(const struct hpcnet_job_row *row, struct hpcnet_meter_job *mj)
+{
+	*mj = (struct hpcnet_meter_job){ .cores = row->cores, .gpus = row->gpus,
+					 .memory_bytes = row->memory_bytes,
+					 .walltime_s = row->walltime_seconds,
+					 .gpu_model = row->gpu_model };
+}
+
 /* 0 inserted, 1 a replay of an earlier job under the same key (nothing
- * written), HPCNET_ECONFLICT the key was used with another body. */
+ * written), HPCNET_ECONFLICT the key was used with another body,
+ * HPCNET_EQUOTA / HPCNET_EFUNDS refused (nothing written). */
 static int submit_fn(struct hpcnet_db *db, void *arg)
 {
 	struct submit_write *w = arg;
+	struct hpcnet_meter_job mj;
 	json_t *prior = NULL;
 	int rc = 0;
 
@@ -237,12 +259,61 @@ static int submit_fn(struct hpcnet_db *db, void *arg)
 			return rc;
 		}
 	}
+	meter_job_of_row(w->row, &mj);
+	/* Checked here, in the serialized write, so concurrent submits see
+	 * each other's jobs: none can take what another already reserved. */
+	if (rc == 0)
+		rc = hpcnet_quota_check(db, w->row->user_id, w->role, &mj, w->row->submitted_at,
+					&w->miss);
 	if (rc == 0)
 		rc = hpcnet_store_job_insert(db, w->row);
+	if (rc == 0) {
+		struct hpcnet_hold_req hr = { .job_id = w->row->id, .payer_kind = "user",
+					      .payer_id = w->row->user_id, .est = w->est,
+					      .now = w->row->submitted_at };
+
+		rc = hpcnet_billing_hold(db, w->billing, &hr, &w->bal);
+	}
 	if (rc == 0 && w->key)
 		rc = hpcnet_store_idem_put(db, w->row->user_id, w->key, w->hash, w->row->id,
 					   w->row->submitted_at);
 	return rc;
+}
+
+/* 402 with what the job needs and what the payer has. */
+static void reply_funds(struct hpcnet_req *r, const struct submit_write *w)
+{
+	char need[32], avail[32], bal[32], held[32], credit[32];
+	const char *cur = w->billing->currency;
+
+	hpcnet_money_format(w->est->amount, need, sizeof(need));
+	hpcnet_money_format(w->bal.available, avail, sizeof(avail));
+	hpcnet_money_format(w->bal.balance, bal, sizeof(bal));
+	hpcnet_money_format(w->bal.held, held, sizeof(held));
+	hpcnet_money_format(w->bal.credit_limit, credit, sizeof(credit));
+	hpcnet_reply_problem(r, 402, "insufficient funds: this job needs a hold of %s %s (its"
+			     " request for its whole walltime at the %s) but only %s %s is available"
+			     " (balance %s + credit limit %s; %s more is held by your running jobs)."
+			     " Ask a platform administrator to top up your account, or ask for fewer"
+			     " resources or a shorter walltime", need, cur, w->est->basis, avail, cur,
+			     bal, credit, held);
+	json_object_set_new(r->json, "needed", json_integer(w->est->amount));
+	json_object_set_new(r->json, "available", json_integer(w->bal.available));
+	json_object_set_new(r->json, "currency", json_string(cur));
+}
+
+/* 409 naming the quota, its limit and what is left. */
+static void reply_quota(struct hpcnet_req *r, const struct hpcnet_quota_miss *m)
+{
+	hpcnet_reply_problem(r, 409, "quota exceeded: %s%s%s%s (%s) is %lld %s; %lld used or"
+			     " reserved by your unfinished jobs, %lld left, this job asks for %lld."
+			     " Wait for jobs to end, ask for less, or ask an administrator to raise"
+			     " the quota", m->resource, *m->gpu_model ? " of " : "", m->gpu_model, "",
+			     m->period, (long long)m->limit, m->unit, (long long)m->used,
+			     (long long)m->left, (long long)m->asked);
+	json_object_set_new(r->json, "quota", json_string(m->resource));
+	json_object_set_new(r->json, "limit", json_integer(m->limit));
+	json_object_set_new(r->json, "left", json_integer(m->left));
 }
 
 /* A validated submit body: everything the job row and the scheduler need.
@@ -332,6 +403,8 @@ int hpcnet_h_jobs_submit(struct hpcnet_req *r)
 {
 	const char *key = hpcnet_req_header(r, "Idempotency-Key");
 	char id[HPCNET_ID_LEN], hash[HPCNET_SHA256_HEX_LEN];
+	struct hpcnet_estimate est;
+	struct hpcnet_meter_job mj;
 	struct submit_write sw;
 	struct job_req jr;
 	int rc;
@@ -340,15 +413,24 @@ int hpcnet_h_jobs_submit(struct hpcnet_req *r)
 		hpcnet_reply_problem(r, 400, "Idempotency-Key must be 1 to 255 characters");
 		return 0;
 	}
-	if (job_parse(r, &jr) < 0 || admit(r, &jr.sj) < 0)
+	if (job_parse(r, &jr) < 0)
+		goto out;
+	meter_job_of_row(&jr.row, &mj);
+	if (admit(r, &jr.sj, &mj, &est) < 0)
 		goto out;
 	hpcnet_crypto_sha256_hex(r->body.data, r->body.len, hash);
 	hpcnet_id_new("job", id);
 	jr.row.id = id;
 	jr.row.submitted_at = hpcnet_now_ms();
-	sw = (struct submit_write){ .row = &jr.row, .key = key, .hash = hash };
+	sw = (struct submit_write){ .row = &jr.row, .key = key, .hash = hash, .est = &est,
+				    .billing = &r->hub->billing,
+				    .role = r->is_admin ? "admin" : "user" };
 	rc = hpcnet_req_write(r, submit_fn, &sw);
-	if (rc == 1) {
+	if (rc == HPCNET_EFUNDS) {
+		reply_funds(r, &sw);
+	} else if (rc == HPCNET_EQUOTA) {
+		reply_quota(r, &sw.miss);
+	} else if (rc == 1) {
 		reply_job(r, 200, sw.existing);
 	} else if (rc == HPCNET_ECONFLICT) {
 		hpcnet_reply_problem(r, 409, "Idempotency-Key '%s' was already used with a different"
@@ -535,6 +617,11 @@ int hpcnet_h_jobs_cancel(struct hpcnet_req *r)
 						hpcnet_now_ms());
 	else
 		rc = 0;
+	if (rc == 1) { /* it never ran: its hold goes back in the same commit */
+		rc = hpcnet_billing_settle(r->db, &r->hub->billing, r->params[0], NULL,
+					   hpcnet_now_ms());
+		rc = rc < 0 ? rc : 1;
+	}
 	if (rc == 0)
 		rc = hpcnet_store_job_request_cancel(r->db, r->params[0], hpcnet_now_ms());
 	if (rc >= 0)

@@ -13,6 +13,7 @@
 #include "hub/store/writer.h"
 
 #define PASS_LIMIT 2000
+#define BILLING_SWEEP_MS 15000
 
 static int64_t iv(json_t *o, const char *k)
 {
@@ -227,10 +228,20 @@ out:
 	return rc < 0 ? rc : w.placed;
 }
 
+/* Charges jobs that ended without a report carrying their end (a cancel
+ * in the queue that raced, a lost job) and refreshes running jobs' usage:
+ * the report path charges at once, this only catches what it cannot see. */
+static int sweep_fn(struct hpcnet_db *db, void *arg)
+{
+	struct hpcnet_hub *hub = arg;
+
+	return hpcnet_billing_sweep(db, &hub->billing, hpcnet_now_ms());
+}
+
 static void *loop(void *arg)
 {
 	struct hpcnet_hub *hub = arg;
-	int64_t next_upkeep = 0;
+	int64_t next_upkeep = 0, next_sweep = 0;
 
 	while (!hub->stopping) {
 		int64_t start = hpcnet_mono_ms();
@@ -242,6 +253,14 @@ static void *loop(void *arg)
 		if (start >= next_upkeep) {
 			hpcnet_store_maintain(hub->store);
 			next_upkeep = start + 1000;
+		}
+		if (start >= next_sweep) {
+			rc = hpcnet_store_write(hub->store, sweep_fn, hub);
+			if (rc > 0)
+				hpcnet_info("billing: charged %d ended job(s) found by the sweep", rc);
+			else if (rc < 0)
+				hpcnet_warn("billing sweep failed: %s", hpcnet_strerror(rc));
+			next_sweep = start + BILLING_SWEEP_MS;
 		}
 		/* Under a burst of submits every request bumps the generation:
 		 * a short pause batches them into one pass instead of many. */

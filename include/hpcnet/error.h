@@ -21,6 +21,8 @@ enum hpcnet_error {
 	HPCNET_EUNAVAIL = -10010, /* peer down or not reachable */
 	HPCNET_ETIMEOUT = -10011,
 	HPCNET_ENOFIT = -10012,  /* no center could ever run this job */
+	HPCNET_EFUNDS = -10013,  /* balance + credit do not cover the hold */
+	HPCNET_EQUOTA = -10014,  /* a quota would be exceeded */
 };
 
 /* Returns a static, human-readable name for any code this tree returns. */

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * /api/v1/quotas: use against limits (the caller's, or ?user=NAME for
+ * administrators; ?all=1 lists every quota set), and setting/removing
+ * quotas (administrators). Enforcement is in hub/billing/quota.c, called
+ * from the submit write.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "hpcnet/error.h"
+#include "hub/billing/quota.h"
+#include "hub/handlers.h"
+#include "hub/http.h"
+#include "hub/store/billing_store.h"
+#include "hub/store/store.h"
+#include "hub/validate.h"
+#include "hub/view.h"
+
+static const struct hpcnet_field quota_fields[] = {
+	{ .name = "scope", .type = HPCNET_F_STRING, .required = 1, .min = 1, .max = 128 },
+	{ .name = "resource", .type = HPCNET_F_STRING, .required = 1, .min = 1, .max = 32 },
+	{ .name = "limit", .type = HPCNET_F_INT, .required = 1, .min = 0, .max = INT64_MAX / 4096 },
+	{ .name = "period", .type = HPCNET_F_STRING, .min = 1, .max = 16 },
+	{ .name = "gpu_model", .type = HPCNET_F_STRING, .min = 1, .max = 31 },
+	{ 0 },
+};
+
+int hpcnet_h_quotas_get(struct hpcnet_req *r)
+{
+	char user_id[HPCNET_ID_LEN];
+	json_t *items = NULL, *u = NULL;
+	const char *all = hpcnet_req_query(r, "all");
+	int rc;
+
+	if (all && strcmp(all, "1") == 0) {
+		if (!r->is_admin)
+			return hpcnet_reply_problem(r, 403, "only an administrator may list every quota");
+		rc = hpcnet_store_quota_list(hpcnet_req_db(r), &items);
+		if (rc < 0)
+			return hpcnet_reply_error(r, rc);
+		return hpcnet_reply_json(r, 200, json_pack("{s:o, s:n}", "items", items,
+							   "next_cursor"));
+	}
+	if (hpcnet_usage_subject(r, user_id, 0) < 0)
+		return 0;
+	rc = hpcnet_store_user_by_id(hpcnet_req_db(r), user_id, &u);
+	if (rc == 0)
+		rc = hpcnet_quota_status(r->db, user_id,
+					 json_string_value(json_object_get(u, "role")),
+					 hpcnet_now_ms(), &items);
+	json_decref(u);
+	if (rc < 0)
+		return hpcnet_reply_error(r, rc);
+	return hpcnet_reply_json(r, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+struct quota_write {
+	const char *id, *kind, *scope_id, *resource, *model, *period, *by;
+	int64_t limit;
+};
+
+static int quota_fn(struct hpcnet_db *db, void *arg)
+{
+	struct quota_write *w = arg;
+
+	return hpcnet_store_quota_put(db, w->id, w->kind, w->scope_id, w->resource, w->model,
+				      w->period, w->limit, w->by, hpcnet_now_ms());
+}
+
+int hpcnet_h_quotas_set(struct hpcnet_req *r)
+{
+	static const char *resources[] = { "concurrent_jobs", "core_hours", "gpu_hours",
+					   "storage_bytes", NULL };
+	json_t *body = NULL, *errors, *u = NULL;
+	struct quota_write w = { .by = r->user_id };
+	char id[HPCNET_ID_LEN];
+	const char *scope;
+	int k, rc;
+
+	if (hpcnet_req_json(r, &body) < 0)
+		return 0;
+	errors = hpcnet_validate(body, quota_fields);
+	scope = json_string_value(json_object_get(body, "scope"));
+	w.resource = json_string_value(json_object_get(body, "resource"));
+	w.period = json_string_value(json_object_get(body, "period"));
+	w.model = json_string_value(json_object_get(body, "gpu_model"));
+	w.limit = json_integer_value(json_object_get(body, "limit"));
+	if (!w.period)
+		w.period = "month";
+	if (!w.model)
+		w.model = "";
+	for (k = 0; w.resource && resources[k] && strcmp(resources[k], w.resource); k++)
+		;
+	if (w.resource && !resources[k])
+		hpcnet_validate_add(&errors, "resource", "must be concurrent_jobs, core_hours,"
+				    " gpu_hours or storage_bytes");
+	if (strcmp(w.period, "month") != 0 && strcmp(w.period, "lifetime") != 0)
+		hpcnet_validate_add(&errors, "period", "must be month or lifetime");
+	if (*w.model && (!w.resource || strcmp(w.resource, "gpu_hours") != 0))
+		hpcnet_validate_add(&errors, "gpu_model", "only goes with gpu_hours");
+	if (scope && strncmp(scope, "user:", 5) == 0) {
+		w.kind = "user";
+		rc = hpcnet_store_user_by_name(hpcnet_req_db(r), scope + 5, &u);
+		if (rc == 0)
+			w.scope_id = json_string_value(json_object_get(u, "id"));
+		else if (rc == HPCNET_ENOTFOUND)
+			hpcnet_validate_add(&errors, "scope", "no user '%s'", scope + 5);
+		else
+			goto fail;
+	} else if (scope && (strcmp(scope, "role:user") == 0 || strcmp(scope, "role:admin") == 0)) {
+		w.kind = "role";
+		w.scope_id = scope + 5;
+	} else if (scope) {
+		hpcnet_validate_add(&errors, "scope", "must be user:NAME or role:user / role:admin"
+				    " (project and org quotas come with projects)");
+	}
+	if (errors) {
+		hpcnet_reply_invalid(r, errors);
+		goto out;
+	}
+	hpcnet_id_new("quo", id);
+	w.id = id;
+	rc = hpcnet_req_write(r, quota_fn, &w);
+	if (rc < 0)
+		goto fail;
+	hpcnet_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "scope", scope,
+					    "resource", w.resource, "gpu_model", w.model, "period",
+					    w.period, "set_by", r->user_name, "limit",
+					    (json_int_t)w.limit));
+	goto out;
+fail:
+	hpcnet_reply_error(r, rc);
+out:
+	json_decref(u);
+	json_decref(body);
+	return 0;
+}
+
+static int quota_del_fn(struct hpcnet_db *db, void *arg)
+{
+	return hpcnet_store_quota_delete(db, arg);
+}
+
+int hpcnet_h_quotas_delete(struct hpcnet_req *r)
+{
+	int rc = hpcnet_id_valid("quo", r->params[0]) ? hpcnet_req_write(r, quota_del_fn,
+									 r->params[0]) : 0;
+
+	if (rc < 0)
+		return hpcnet_reply_error(r, rc);
+	if (rc == 0)
+		return hpcnet_reply_problem(r, 404, "no quota '%s' (see GET /api/v1/quotas?all=1)",
+					    r->params[0]);
+	return hpcnet_reply_json(r, 200, json_pack("{s:s, s:b}", "id", r->params[0], "deleted", 1));
+}

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SQL for money: accounts, ledger, holds, price lists, usage, quotas. */
+#include <string.h>
+
+#include "hpcnet/error.h"
+#include "hub/store/billing_store.h"
+
+static int found(int rc)
+{
+	return rc == 0 ? HPCNET_ENOTFOUND : rc < 0 ? rc : 0;
+}
+
+static int done(int rc)
+{
+	return rc < 0 ? rc : 0;
+}
+
+#define ACCOUNT_COLS "a.id, a.owner_kind, a.owner_id, COALESCE(u.name, c.name, a.owner_id)" \
+	" AS owner_name, a.purpose, a.currency, a.balance, a.credit_limit, a.created_at" \
+	" FROM accounts a LEFT JOIN users u ON a.owner_kind = 'user' AND u.id = a.owner_id" \
+	" LEFT JOIN centers c ON a.owner_kind = 'center' AND c.id = a.owner_id"
+
+int hpcnet_store_account_find(struct hpcnet_db *db, const char *kind, const char *owner_id,
+			      const char *purpose, const char *currency, json_t **out)
+{
+	return found(hpcnet_db_get_json(db, out, "SELECT " ACCOUNT_COLS " WHERE a.owner_kind = ?"
+					" AND a.owner_id = ? AND a.purpose = ? AND a.currency = ?",
+					"tttt", kind, owner_id, purpose, currency));
+}
+
+int hpcnet_store_account_create(struct hpcnet_db *db, const char *id, const char *kind,
+				const char *owner_id, const char *purpose, const char *currency,
+				int64_t now)
+{
+	return done(hpcnet_db_exec(db, "INSERT INTO accounts (id, owner_kind, owner_id, purpose,"
+				       " currency, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+				   "ttttti", id, kind, owner_id, purpose,
+				   currency, now));
+}
+
+int hpcnet_store_account_get(struct hpcnet_db *db, const char *id, json_t **out)
+{
+	return found(hpcnet_db_get_json(db, out, "SELECT " ACCOUNT_COLS " WHERE a.id = ?", "t", id));
+}
+
+int hpcnet_store_account_list(struct hpcnet_db *db, const char *kind, json_t **out)
+{
+	return hpcnet_db_list_json(db, out, "SELECT " ACCOUNT_COLS " WHERE a.purpose = 'main'"
+				   " AND (? IS NULL OR a.owner_kind = ?) ORDER BY a.id LIMIT 10000",
+				   "tt", kind, kind);
+}
+
+int hpcnet_store_account_set_credit(struct hpcnet_db *db, const char *id, int64_t limit)
+{
+	return hpcnet_db_exec(db, "UPDATE accounts SET credit_limit = ? WHERE id = ?", "it", limit,
+			      id);
+}
+
+int hpcnet_store_account_add(struct hpcnet_db *db, const char *id, int64_t amount)
+{
+	int rc = hpcnet_db_exec(db, "UPDATE accounts SET balance = balance + ? WHERE id = ?", "it",
+				amount, id);
+
+	return rc == 1 ? 0 : rc < 0 ? rc : HPCNET_ENOTFOUND;
+}
+
+int hpcnet_store_ledger_tx_find(struct hpcnet_db *db, const char *key, json_t **out)
+{
+	return hpcnet_db_get_json(db, out, "SELECT id, kind, job_id, period, created_at"
+				  " FROM ledger_transactions WHERE idempotency_key = ?", "t", key);
+}
+
+int hpcnet_store_ledger_tx_insert(struct hpcnet_db *db, const char *id, const char *key,
+				  const char *kind, const char *job_id, const char *period,
+				  const char *memo, const char *by, int64_t now)
+{
+	return done(hpcnet_db_exec(db, "INSERT INTO ledger_transactions (id, idempotency_key, kind,"
+				       " job_id, period, memo, created_by, created_at)"
+				       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				   "ttttttti", id, key, kind, job_id,
+				   period, memo ? memo : "", by, now));
+}
+
+int hpcnet_store_ledger_entry_insert(struct hpcnet_db *db, const char *tx_id, int seq,
+				     const char *account_id, int64_t amount)
+{
+	return done(hpcnet_db_exec(db, "INSERT INTO ledger_entries (tx_id, seq, account_id, amount)"
+				       " VALUES (?, ?, ?, ?)", "titi", tx_id, (int64_t)seq,
+				   account_id, amount));
+}
+
+int hpcnet_store_ledger_entries(struct hpcnet_db *db, const char *account_id,
+				const char *before_tx, int64_t limit, json_t **out)
+{
+	return hpcnet_db_list_json(db, out,
+		"SELECT t.id AS tx_id, t.idempotency_key AS key, t.kind, t.job_id, t.period, t.memo,"
+		" t.created_at, e.amount FROM ledger_entries e JOIN ledger_transactions t"
+		" ON t.id = e.tx_id WHERE e.account_id = ? AND (? IS NULL OR t.id < ?)"
+		" ORDER BY t.id DESC, e.seq LIMIT ?", "ttti", account_id, before_tx, before_tx, limit);
+}
+
+int hpcnet_store_ledger_audit(struct hpcnet_db *db, int64_t *total, int64_t *unbalanced,
+			      int64_t *drift)
+{
+	int rc = hpcnet_db_get_int(db, total, "SELECT COALESCE(SUM(amount), 0) FROM ledger_entries",
+				   NULL);
+
+	if (rc >= 0)
+		rc = hpcnet_db_get_int(db, unbalanced, "SELECT COUNT(*) FROM (SELECT tx_id FROM"
+				       " ledger_entries GROUP BY tx_id HAVING SUM(amount) <> 0) x", NULL);
+	if (rc >= 0)
+		rc = hpcnet_db_get_int(db, drift, "SELECT COUNT(*) FROM accounts a WHERE a.balance <>"
+				       " (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e"
+				       " WHERE e.account_id = a.id)", NULL);
+	return done(rc);
+}
+
+int hpcnet_store_settlement(struct hpcnet_db *db, const char *period, json_t **out)
+{
+	return hpcnet_db_list_json(db, out,
+		"SELECT c.id AS center_id, c.name AS center,"
+		" SUM(CASE WHEN a.owner_kind = 'center' THEN e.amount ELSE 0 END) AS net,"
+		" SUM(CASE WHEN a.owner_kind = 'platform' THEN e.amount ELSE 0 END) AS commission,"
+		" SUM(CASE WHEN a.owner_kind = 'merchant' THEN e.amount ELSE 0 END) AS merchant,"
+		" COUNT(DISTINCT t.job_id) AS jobs"
+		" FROM ledger_transactions t JOIN ledger_entries e ON e.tx_id = t.id"
+		" JOIN accounts a ON a.id = e.account_id JOIN jobs j ON j.id = t.job_id"
+		" JOIN centers c ON c.id = j.center_id WHERE t.kind = 'charge' AND t.period = ?"
+		" GROUP BY c.id, c.name ORDER BY c.name", "t", period);
+}
+
+int hpcnet_store_hold_insert(struct hpcnet_db *db, const char *job_id, const char *payer_kind,
+			     const char *payer_id, const char *currency, int64_t amount,
+			     const char *basis, int64_t priced_at, int64_t now)
+{
+	return done(hpcnet_db_exec(db, "INSERT INTO holds (job_id, payer_kind, payer_id, currency,"
+				       " amount, basis, priced_at, status, created_at)"
+				       " VALUES (?, ?, ?, ?, ?, ?, ?, 'held', ?)",
+				   "ttttitii", job_id, payer_kind, payer_id, currency, amount, basis,
+				   priced_at, now));
+}
+
+int hpcnet_store_hold_get(struct hpcnet_db *db, const char *job_id, json_t **out)
+{
+	return found(hpcnet_db_get_json(db, out, "SELECT job_id, payer_kind, payer_id, currency,"
+					" amount, basis, priced_at, status, cost, charged, created_at,"
+					" settled_at FROM holds WHERE job_id = ?", "t", job_id));
+}
+
+int hpcnet_store_hold_settle(struct hpcnet_db *db, const char *job_id, int64_t cost,
+			     int64_t charged, int64_t now)
+{
+	return hpcnet_db_exec(db, "UPDATE holds SET status = 'charged', cost = ?, charged = ?,"
+			      " settled_at = ? WHERE job_id = ? AND status = 'held'", "iiit", cost,
+			      charged, now, job_id);
+}
+
+int hpcnet_store_hold_unsettled(struct hpcnet_db *db, int64_t limit, json_t **out)
+{
+	return hpcnet_db_list_json(db, out, "SELECT h.job_id FROM holds h JOIN jobs j ON j.id = h.job_id"
+				   " WHERE h.status = 'held' AND j.state IN"
+				   " ('succeeded', 'failed', 'cancelled', 'lost') ORDER BY h.job_id LIMIT ?",
+				   "i", limit);
+}
+
+#define PRICE_COLS "p.id, p.center_id, c.name AS center_name, p.currency, p.items," \
+	" p.effective_from, p.status, p.created_by, p.created_at, p.approved_by, p.approved_at" \
+	" FROM price_lists p JOIN centers c ON c.id = p.center_id"
+
+int hpcnet_store_price_insert(struct hpcnet_db *db, const char *id, const char *center_id,
+			      const char *currency, const char *items_json, int64_t effective_from,
+			      const char *by, int64_t now)
+{
+	return done(hpcnet_db_exec(db, "INSERT INTO price_lists (id, center_id, currency, items,"
+				       " effective_from, status, created_by, created_at)"
+				       " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+				   "ttttiti", id, center_id, currency, items_json, effective_from, by,
+				   now));
+}
+
+int hpcnet_store_price_get(struct hpcnet_db *db, const char *id, json_t **out)
+{
+	return found(hpcnet_db_get_json(db, out, "SELECT " PRICE_COLS " WHERE p.id = ?", "t", id));
+}
+
+int hpcnet_store_price_list(struct hpcnet_db *db, const char *center_id, json_t **out)
+{
+	return hpcnet_db_list_json(db, out, "SELECT " PRICE_COLS " WHERE (? IS NULL OR p.center_id = ?)"
+				   " ORDER BY p.id DESC LIMIT 1000", "tt", center_id, center_id);
+}
+
+int hpcnet_store_price_decide(struct hpcnet_db *db, const char *id, const char *status,
+			      const char *by, int64_t now)
+{
+	return hpcnet_db_exec(db, "UPDATE price_lists SET status = ?, approved_by = ?, approved_at = ?"
+			      " WHERE id = ? AND status = 'pending'", "ttit", status, by, now, id);
+}
+
+int hpcnet_store_price_in_force(struct hpcnet_db *db, const char *center_id, int64_t at,
+				json_t **out)
+{
+	return hpcnet_db_get_json(db, out, "SELECT " PRICE_COLS " WHERE p.center_id = ?"
+				  " AND p.status = 'approved' AND p.approved_at <= ?"
+				  " AND p.effective_from <= ?"
+				  " ORDER BY p.effective_from DESC, p.approved_at DESC, p.id DESC LIMIT 1",
+				  "tii", center_id, at, at);
+}
+
+int hpcnet_store_usage_put(struct hpcnet_db *db, const struct hpcnet_usage_put *u)
+{
+	return done(hpcnet_db_exec(db,
+		"INSERT INTO usage_records (job_id, resource, model, center_id, user_id, payer_kind,"
+		" payer_id, center_qty, hub_qty, billed_qty, flagged, amount, currency, final, period,"
+		" day, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		" ON CONFLICT (job_id, resource, model) DO UPDATE SET center_id = excluded.center_id,"
+		" center_qty = excluded.center_qty, hub_qty = excluded.hub_qty,"
+		" billed_qty = excluded.billed_qty, flagged = excluded.flagged,"
+		" amount = excluded.amount, currency = excluded.currency, final = excluded.final,"
+		" period = excluded.period, day = excluded.day, updated_at = excluded.updated_at"
+		" WHERE usage_records.final = 0",
+		"tttttttIIiiititti", u->job_id, u->resource, u->model, u->center_id, u->user_id,
+		u->payer_kind, u->payer_id, u->center_qty, u->hub_qty, u->billed_qty,
+		(int64_t)u->flagged, u->amount, u->currency, (int64_t)u->final, u->period, u->day,
+		u->now));
+}
+
+int hpcnet_store_usage_volume(struct hpcnet_db *db, const char *payer_kind, const char *payer_id,
+			      const char *center_id, const char *resource, const char *model,
+			      const char *period, const char *exclude_job, int64_t *out)
+{
+	*out = 0;
+	return done(hpcnet_db_get_int(db, out, "SELECT COALESCE(SUM(billed_qty), 0) FROM usage_records"
+				      " WHERE payer_kind = ? AND payer_id = ? AND center_id = ?"
+				      " AND resource = ? AND model = ? AND period = ? AND final = 1"
+				      " AND job_id <> ?", "ttttttt", payer_kind, payer_id, center_id,
+				      resource, model, period, exclude_job));
+}
+
+int hpcnet_store_usage_job(struct hpcnet_db *db, const char *job_id, json_t **out)
+{
+	return hpcnet_db_list_json(db, out, "SELECT resource, model, center_qty, hub_qty, billed_qty,"
+				   " flagged, amount, currency, final, period, day, updated_at"
+				   " FROM usage_records WHERE job_id = ? ORDER BY resource, model",
+				   "t", job_id);
+}
+
+/* One statement per grouping: the SQL never comes from input. */
+#define SUMMARY(keyexpr, join) \
+	"SELECT " keyexpr " AS key, r.resource, r.model, SUM(r.center_qty) AS center_qty," \
+	" SUM(r.hub_qty) AS hub_qty, SUM(r.billed_qty) AS billed_qty, SUM(r.amount) AS amount," \
+	" SUM(r.flagged) AS flagged, COUNT(DISTINCT r.job_id) AS jobs FROM usage_records r " join \
+	" WHERE (? IS NULL OR r.user_id = ?) AND (? IS NULL OR r.day >= ?)" \
+	" AND (? IS NULL OR r.day <= ?) GROUP BY " keyexpr ", r.resource, r.model" \
+	" ORDER BY key, r.resource, r.model LIMIT 10000"
+
+int hpcnet_store_usage_summary(struct hpcnet_db *db, const char *by, const char *user_id,
+			       const char *since_day, const char *until_day, json_t **out)
+{
+	static const char *q_center = SUMMARY("c.name", "JOIN centers c ON c.id = r.center_id");
+	static const char *q_user = SUMMARY("u.name", "JOIN users u ON u.id = r.user_id");
+	static const char *q_day = SUMMARY("r.day", "");
+	static const char *q_period = SUMMARY("r.period", "");
+	static const char *q_job = SUMMARY("r.job_id", "");
+	const char *q = strcmp(by, "center") == 0 ? q_center : strcmp(by, "user") == 0 ? q_user
+		: strcmp(by, "day") == 0 ? q_day : strcmp(by, "job") == 0 ? q_job : q_period;
+
+	return hpcnet_db_list_json(db, out, q, "tttttt", user_id, user_id, since_day, since_day,
+				   until_day, until_day);
+}
+
+int hpcnet_store_usage_lines(struct hpcnet_db *db, const char *payer_kind, const char *payer_id,
+			     const char *period, json_t **out)
+{
+	return hpcnet_db_list_json(db, out,
+		"SELECT r.job_id, j.name AS job_name, c.name AS center_name, r.resource, r.model,"
+		" r.billed_qty, r.amount, r.currency, r.day FROM usage_records r"
+		" JOIN jobs j ON j.id = r.job_id JOIN centers c ON c.id = r.center_id"
+		" WHERE r.payer_kind = ? AND r.payer_id = ? AND r.period = ? AND r.final = 1"
+		" ORDER BY r.job_id, r.resource, r.model", "ttt", payer_kind, payer_id, period);
+}
+
+int hpcnet_store_usage_periods(struct hpcnet_db *db, const char *payer_kind,
+			       const char *payer_id, json_t **out)
+{
+	return hpcnet_db_list_json(db, out,
+		"SELECT period, currency, SUM(amount) AS amount, COUNT(DISTINCT job_id) AS jobs"
+		" FROM usage_records WHERE payer_kind = ? AND payer_id = ? AND final = 1"
+		" GROUP BY period, currency ORDER BY period DESC", "tt", payer_kind, payer_id);
+}
+
+int hpcnet_store_usage_user_total(struct hpcnet_db *db, const char *user_id, const char *resource,
+				  const char *model, const char *since_period, int64_t *out)
+{
+	*out = 0;
+	return done(hpcnet_db_get_int(db, out, "SELECT COALESCE(SUM(billed_qty), 0) FROM usage_records"
+				      " WHERE user_id = ? AND resource = ? AND final = 1"
+				      " AND (? = '' OR model = ?) AND (? IS NULL OR period >= ?)",
+				      "tttttt", user_id, resource, model, model, since_period,
+				      since_period));
+}
+
+int hpcnet_store_quota_put(struct hpcnet_db *db, const char *id, const char *scope_kind,
+			   const char *scope_id, const char *resource, const char *gpu_model,
+			   const char *period, int64_t max_value, const char *by, int64_t now)
+{
+	return done(hpcnet_db_exec(db,
+		"INSERT INTO quotas (id, scope_kind, scope_id, resource, gpu_model, period, max_value,"
+		" set_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		" ON CONFLICT (scope_kind, scope_id, resource, gpu_model, period) DO UPDATE SET"
+		" max_value = excluded.max_value, set_by = excluded.set_by,"
+		" updated_at = excluded.updated_at",
+		"ttttttiti", id, scope_kind, scope_id, resource, gpu_model, period, max_value, by, now));
+}
+
+#define QUOTA_COLS "q.id, q.scope_kind, q.scope_id, COALESCE(u.name, q.scope_id) AS scope_name," \
+	" q.resource, q.gpu_model, q.period, q.max_value, q.set_by, q.updated_at FROM quotas q" \
+	" LEFT JOIN users u ON q.scope_kind = 'user' AND u.id = q.scope_id"
+
+int hpcnet_store_quota_for_user(struct hpcnet_db *db, const char *user_id, const char *role,
+				json_t **out)
+{
+	/* A user's own quota replaces their role's default for the same
+	 * resource, model and period. */
+	return hpcnet_db_list_json(db, out, "SELECT " QUOTA_COLS " WHERE (q.scope_kind = 'user'"
+				   " AND q.scope_id = ?) OR (q.scope_kind = 'role' AND q.scope_id = ?"
+				   " AND NOT EXISTS (SELECT 1 FROM quotas o WHERE o.scope_kind = 'user'"
+				   " AND o.scope_id = ? AND o.resource = q.resource"
+				   " AND o.gpu_model = q.gpu_model AND o.period = q.period))"
+				   " ORDER BY q.resource, q.gpu_model, q.period",
+				   "ttt", user_id, role, user_id);
+}
+
+int hpcnet_store_quota_list(struct hpcnet_db *db, json_t **out)
+{
+	return hpcnet_db_list_json(db, out, "SELECT " QUOTA_COLS " ORDER BY q.scope_kind, scope_name,"
+				   " q.resource LIMIT 10000", NULL);
+}
+
+int hpcnet_store_quota_delete(struct hpcnet_db *db, const char *id)
+{
+	return hpcnet_db_exec(db, "DELETE FROM quotas WHERE id = ?", "t", id);
+}
+
+int hpcnet_store_quota_active(struct hpcnet_db *db, const char *user_id, const char *gpu_model,
+			      json_t **out)
+{
+	int rc = hpcnet_db_get_json(db, out,
+		"SELECT COUNT(*) AS jobs, COALESCE(SUM(cores * walltime_seconds), 0) AS core_seconds,"
+		" COALESCE(SUM(CASE WHEN ? = '' OR gpu_model = ? THEN gpus * walltime_seconds"
+		" ELSE 0 END), 0) AS gpu_seconds FROM jobs WHERE user_id = ?"
+		" AND state NOT IN ('succeeded', 'failed', 'cancelled', 'lost')",
+		"ttt", gpu_model, gpu_model, user_id);
+
+	return found(rc);
+}

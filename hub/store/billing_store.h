@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The store's money operations (SQL only; the rules live in hub/billing/):
+ * accounts, the append-only ledger, holds, price lists, usage records and
+ * quotas. Same conventions as store.h: borrowed connection, the caller
+ * owns the transaction, rows as JSON objects, times in ms.
+ */
+#ifndef HPCNET_STORE_BILLING_H
+#define HPCNET_STORE_BILLING_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "hub/store/db.h"
+
+/* accounts: {id, owner_kind, owner_id, owner_name, purpose, currency,
+ * balance, credit_limit, created_at} */
+int hpcnet_store_account_find(struct hpcnet_db *db, const char *kind, const char *owner_id,
+			      const char *purpose, const char *currency, json_t **out);
+int hpcnet_store_account_create(struct hpcnet_db *db, const char *id, const char *kind,
+				const char *owner_id, const char *purpose, const char *currency,
+				int64_t now);
+int hpcnet_store_account_get(struct hpcnet_db *db, const char *id, json_t **out);
+/* Main accounts (kind NULL = all kinds), oldest first. */
+int hpcnet_store_account_list(struct hpcnet_db *db, const char *kind, json_t **out);
+int hpcnet_store_account_set_credit(struct hpcnet_db *db, const char *id, int64_t limit);
+/* balance += amount; only the ledger calls this, beside the entry. */
+int hpcnet_store_account_add(struct hpcnet_db *db, const char *id, int64_t amount);
+
+/* ledger (append-only: there is no update or delete) */
+/* {id, kind, job_id, period, created_at} of the transaction with key: 1/0. */
+int hpcnet_store_ledger_tx_find(struct hpcnet_db *db, const char *key, json_t **out);
+/* HPCNET_EEXIST when the key was used. */
+int hpcnet_store_ledger_tx_insert(struct hpcnet_db *db, const char *id, const char *key,
+				  const char *kind, const char *job_id, const char *period,
+				  const char *memo, const char *by, int64_t now);
+int hpcnet_store_ledger_entry_insert(struct hpcnet_db *db, const char *tx_id, int seq,
+				     const char *account_id, int64_t amount);
+/* An account's entries, newest first, keyset on tx id:
+ * {tx_id, key, kind, job_id, period, memo, created_at, amount}. */
+int hpcnet_store_ledger_entries(struct hpcnet_db *db, const char *account_id,
+				const char *before_tx, int64_t limit, json_t **out);
+/* Invariants, for tests and the health of the books: *total the sum of
+ * every entry, *unbalanced the transactions whose entries do not sum to
+ * 0, *drift the accounts whose balance is not the sum of their entries. */
+int hpcnet_store_ledger_audit(struct hpcnet_db *db, int64_t *total, int64_t *unbalanced,
+			      int64_t *drift);
+/* What each center's charges of a period brought: [{center_id, center,
+ * net (to the center), commission (to the platform), merchant, jobs}]. */
+int hpcnet_store_settlement(struct hpcnet_db *db, const char *period, json_t **out);
+
+/* holds: {job_id, payer_kind, payer_id, currency, amount, basis, priced_at,
+ * status, cost, charged, created_at, settled_at} */
+int hpcnet_store_hold_insert(struct hpcnet_db *db, const char *job_id, const char *payer_kind,
+			     const char *payer_id, const char *currency, int64_t amount,
+			     const char *basis, int64_t priced_at, int64_t now);
+int hpcnet_store_hold_get(struct hpcnet_db *db, const char *job_id, json_t **out);
+/* held -> charged. 1 done, 0 it was not held. */
+int hpcnet_store_hold_settle(struct hpcnet_db *db, const char *job_id, int64_t cost,
+			     int64_t charged, int64_t now);
+/* [{job_id}] of held holds whose job has ended. */
+int hpcnet_store_hold_unsettled(struct hpcnet_db *db, int64_t limit, json_t **out);
+
+/* price lists: {id, center_id, center_name, currency, items, effective_from,
+ * status, created_by, created_at, approved_by, approved_at} */
+int hpcnet_store_price_insert(struct hpcnet_db *db, const char *id, const char *center_id,
+			      const char *currency, const char *items_json, int64_t effective_from,
+			      const char *by, int64_t now);
+int hpcnet_store_price_get(struct hpcnet_db *db, const char *id, json_t **out);
+/* center_id NULL = all centers; newest first. */
+int hpcnet_store_price_list(struct hpcnet_db *db, const char *center_id, json_t **out);
+/* pending -> status ('approved' | 'rejected'). 1 done, 0 not pending. */
+int hpcnet_store_price_decide(struct hpcnet_db *db, const char *id, const char *status,
+			      const char *by, int64_t now);
+/* The list in force at `at` (approved by then, effective by then, the
+ * latest effective_from wins): 1 found, 0 none (the center is free). */
+int hpcnet_store_price_in_force(struct hpcnet_db *db, const char *center_id, int64_t at,
+				json_t **out);
+
+/* usage records */
+struct hpcnet_usage_put {
+	const char *job_id, *resource, *model, *center_id, *user_id, *payer_kind, *payer_id;
+	const char *currency, *period, *day;
+	int64_t center_qty, hub_qty; /* HPCNET_DB_NULL = none */
+	int64_t billed_qty, amount;
+	int flagged, final;
+	int64_t now;
+};
+/* Inserts or replaces the job's record for (resource, model); a final
+ * record is never replaced by a later interim one. */
+int hpcnet_store_usage_put(struct hpcnet_db *db, const struct hpcnet_usage_put *u);
+/* The payer's billed quantity of resource/model at center in period over
+ * final records of other jobs (the tier volume before this job). */
+int hpcnet_store_usage_volume(struct hpcnet_db *db, const char *payer_kind, const char *payer_id,
+			      const char *center_id, const char *resource, const char *model,
+			      const char *period, const char *exclude_job, int64_t *out);
+int hpcnet_store_usage_job(struct hpcnet_db *db, const char *job_id, json_t **out);
+/* Totals grouped by `by` ("center", "user", "day", "job", "period"):
+ * [{key, resource, model, center_qty, hub_qty, billed_qty, amount, flagged,
+ * jobs}]. user_id NULL = everyone; days are 'YYYY-MM-DD' bounds (NULL = open). */
+int hpcnet_store_usage_summary(struct hpcnet_db *db, const char *by, const char *user_id,
+			       const char *since_day, const char *until_day, json_t **out);
+/* Invoice lines of a payer in a period: final records with the job's name
+ * and center: [{job_id, job_name, center_name, resource, model, billed_qty,
+ * amount, currency, day}], by job. */
+int hpcnet_store_usage_lines(struct hpcnet_db *db, const char *payer_kind, const char *payer_id,
+			     const char *period, json_t **out);
+/* [{period, currency, amount, jobs}] a payer was invoiced, newest first. */
+int hpcnet_store_usage_periods(struct hpcnet_db *db, const char *payer_kind,
+			       const char *payer_id, json_t **out);
+/* Usage by a user/project/org... for quotas: sum of billed_qty of final
+ * records of `resource` (model "" = all models) by jobs of user_id since
+ * since_ms (0 = lifetime). */
+int hpcnet_store_usage_user_total(struct hpcnet_db *db, const char *user_id, const char *resource,
+				  const char *model, const char *since_period, int64_t *out);
+
+/* quotas: {id, scope_kind, scope_id, resource, gpu_model, period, max_value,
+ * set_by, updated_at} */
+int hpcnet_store_quota_put(struct hpcnet_db *db, const char *id, const char *scope_kind,
+			   const char *scope_id, const char *resource, const char *gpu_model,
+			   const char *period, int64_t max_value, const char *by, int64_t now);
+/* The quotas that bind a user: theirs and their role's. */
+int hpcnet_store_quota_for_user(struct hpcnet_db *db, const char *user_id, const char *role,
+				json_t **out);
+int hpcnet_store_quota_list(struct hpcnet_db *db, json_t **out);
+int hpcnet_store_quota_delete(struct hpcnet_db *db, const char *id);
+/* A user's active jobs (not ended) and what they may still use:
+ * {jobs, core_seconds, gpu_seconds} (requested x walltime). */
+int hpcnet_store_quota_active(struct hpcnet_db *db, const char *user_id, const char *gpu_model,
+			      json_t **out);
+
+#endif

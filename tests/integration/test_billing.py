@@ -1,0 +1,302 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Money end to end: a real hub and agent. Prices set and approved, holds
+at submit (402 with the amounts when funds are short), charges from
+metered usage at the end, the rest released, cancelled jobs paying only
+what ran, idempotent top-ups, invoices and settlement that add up to the
+ledger, quotas exactly at the limit and under concurrent submits."""
+import os
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import FINAL, Cluster, ClusterTest, wait_for  # noqa: E402
+
+# 1 minor unit per core-second: costs are easy to check by hand.
+CORE_HOUR = 3600
+GRACE_S = 60  # the hub's metering grace beyond the walltime (hub/billing/meter.h)
+
+
+class BillingTest(ClusterTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.c = Cluster("billing").start_hub()
+        try:
+            cls.c.start_agent("alpha", cores=4)
+            cls.c.wait_online(["alpha"])
+            cls.admin = cls.c.admin_token()
+            r = cls.c.post("/api/v1/centers/alpha/prices",
+                           {"items": [{"resource": "core_hour", "price": CORE_HOUR}]},
+                           token=cls.admin)
+            assert r.status == 201, r
+            r = cls.c.post("/api/v1/prices/%s/approve" % r.json["id"], token=cls.admin)
+            assert r.status == 200 and r.json["in_force"], r
+        except Exception:
+            cls.c.dump_logs()
+            cls.c.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.stop()
+
+    def topup(self, name, amount, key=None):
+        h = {"Idempotency-Key": key} if key else None
+        r = self.c.post("/api/v1/accounts/user:%s/topup" % name, {"amount": amount},
+                        token=self.admin, headers=h)
+        self.assertIn(r.status, (200, 201), r)
+        return r
+
+    def balance(self, token):
+        r = self.c.get("/api/v1/accounts/me", token=token)
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+    def audit(self):
+        r = self.c.get("/api/v1/ledger/audit", token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.json["ok"], r.json)
+
+    def usage(self, token, jid):
+        r = self.c.get("/api/v1/jobs/%s/usage" % jid, token=token)
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+    def test_insufficient_funds_then_hold_charge_release(self):
+        u = self.c.create_user("bob")
+        job = {"command": "sleep 1", "cores": 1, "walltime_seconds": 60}
+        r = self.c.post("/api/v1/jobs", job, token=u)
+        self.assertEqual(r.status, 402, r)
+        need = 1 * (60 + GRACE_S) * CORE_HOUR // 3600
+        self.assertEqual(r.json["needed"], need)
+        self.assertEqual(r.json["available"], 0)
+        self.assertIn("insufficient funds", r.json["detail"])
+        self.assertIn("1.20 EUR", r.json["detail"])
+        self.assertEqual(self.c.all_jobs(u), [], "a refused job must not exist")
+
+        self.topup("bob", 1000)
+        j = self.c.submit(u, **job)
+        b = self.balance(u)
+        self.assertEqual((b["balance"], b["held"]), (1000 - need, need))
+        j = self.c.wait_job(u, j["id"])
+        self.assertEqual(j["state"], "succeeded")
+        us = wait_for(lambda: (lambda x: x if x["hold"]["status"] == "charged" else None)(
+            self.usage(u, j["id"])), what="the charge")
+        core = [x for x in us["items"] if x["resource"] == "core"][0]
+        self.assertTrue(core["final"])
+        self.assertGreaterEqual(core["hub_qty"], 1)
+        self.assertLessEqual(core["hub_qty"], 3)
+        self.assertEqual(core["amount"], core["billed_qty"] * CORE_HOUR // 3600)
+        charged = us["hold"]["charged"]
+        self.assertEqual(charged, core["amount"])
+        b = self.balance(u)
+        self.assertEqual((b["balance"], b["held"]), (1000 - charged, 0))
+        # the center got the charge less 10 % commission (half up), the platform the rest
+        r = self.c.get("/api/v1/accounts/center:alpha", token=self.admin)
+        self.assertGreaterEqual(r.json["balance"], charged - (charged + 5) // 10)
+        self.audit()
+
+        period = time.strftime("%Y-%m", time.gmtime())
+        inv = self.c.get("/api/v1/invoices/" + period, token=u)
+        self.assertEqual(inv.status, 200, inv)
+        self.assertEqual(inv.json["total"], charged)
+        self.assertEqual(sum(l["amount"] for l in inv.json["lines"]), charged)
+        csv = self.c.get("/api/v1/invoices/%s?format=csv" % period, token=u)
+        self.assertEqual(csv.status, 200)
+        self.assertTrue(csv.headers["content-type"].startswith("text/csv"))
+        self.assertIn(j["id"].encode(), csv.body)
+        lst = self.c.get("/api/v1/invoices", token=u).json["items"]
+        self.assertEqual([(i["period"], i["total"]) for i in lst], [(period, charged)])
+        # another user sees neither bob's account nor his invoice
+        eve = self.c.create_user("eve")
+        self.assertEqual(self.c.get("/api/v1/accounts/user:bob", token=eve).status, 404)
+        self.assertEqual(self.c.get("/api/v1/invoices?user=bob", token=eve).status, 403)
+        self.assertEqual(self.c.post("/api/v1/accounts/user:eve/topup", {"amount": 5},
+                                     token=eve).status, 403)
+
+    def test_cancelled_jobs_pay_only_what_ran(self):
+        u = self.c.create_user("dan")
+        self.topup("dan", 100000)
+        j = self.c.submit(u, command="sleep 300", cores=1, walltime_seconds=600)
+        self.c.wait_job(u, j["id"], states=("running",))
+        time.sleep(2.5)
+        r = self.c.post("/api/v1/jobs/%s/cancel" % j["id"], token=u)
+        self.assertEqual(r.status, 200, r)
+        self.c.wait_job(u, j["id"])
+        us = wait_for(lambda: (lambda x: x if x["hold"]["status"] == "charged" else None)(
+            self.usage(u, j["id"])), what="the charge")
+        hold = 1 * (600 + GRACE_S)
+        self.assertEqual(us["hold"]["amount"], hold)
+        self.assertGreaterEqual(us["hold"]["charged"], 2)
+        self.assertLess(us["hold"]["charged"], 30, "pays what ran, not the walltime")
+        b = self.balance(u)
+        self.assertEqual((b["balance"], b["held"]), (100000 - us["hold"]["charged"], 0))
+        self.audit()
+
+    def test_cancel_before_start_releases_all(self):
+        u = self.c.create_user("fay")
+        self.topup("fay", 100000)
+        self.c.post("/api/v1/centers/alpha/drain", token=self.admin)
+        try:
+            j = self.c.submit(u, command="true", cores=2, walltime_seconds=100)
+            self.assertEqual(self.balance(u)["held"], 2 * (100 + GRACE_S))
+            r = self.c.post("/api/v1/jobs/%s/cancel" % j["id"], token=u)
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.json["state"], "cancelled")
+        finally:
+            self.c.post("/api/v1/centers/alpha/undrain", token=self.admin)
+        b = self.balance(u)
+        self.assertEqual((b["balance"], b["held"]), (100000, 0))
+        self.assertEqual(self.usage(u, j["id"])["hold"]["charged"], 0)
+        self.audit()
+
+    def test_topup_idempotent_and_credit_limit(self):
+        u = self.c.create_user("gus")
+        self.assertEqual(self.topup("gus", 500, key="k1").status, 201)
+        self.assertEqual(self.topup("gus", 500, key="k1").status, 200)
+        self.assertEqual(self.balance(u)["balance"], 500)
+        r = self.c.post("/api/v1/accounts/user:gus/credit-limit", {"credit_limit": 1000},
+                        token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["available"], 1500)
+        # 1 core x (1200 + 60) s = 1260 <= 1500: on credit
+        j = self.c.submit(u, command="true", walltime_seconds=1200)
+        self.assertEqual(self.balance(u)["balance"], 500 - 1260)
+        r = self.c.post("/api/v1/jobs", {"command": "true", "walltime_seconds": 1200}, token=u)
+        self.assertEqual(r.status, 402, r)
+        self.assertEqual(r.json["available"], 240)
+        self.c.wait_job(u, j["id"])
+        r = self.c.post("/api/v1/accounts/user:gus/topup", {"amount": 0}, token=self.admin)
+        self.assertEqual(r.status, 422, r)
+        r = self.c.post("/api/v1/accounts/user:gus/topup", {"amount": 5, "currency": "USD"},
+                        token=self.admin)
+        self.assertEqual(r.status, 422, r)
+        self.audit()
+
+    def test_price_list_validation_and_approval(self):
+        bad = self.c.post("/api/v1/centers/alpha/prices",
+                          {"items": [{"resource": "core_hour", "price": 1.5},
+                                     {"resource": "gpu_hour", "tiers": [{"up_to": 10, "price": 5},
+                                                                        {"up_to": 5, "price": 4}]},
+                                     {"resource": "disk", "price": 1}]}, token=self.admin)
+        self.assertEqual(bad.status, 422, bad)
+        self.assertEqual(len(bad.json["errors"]), 3, bad.json)
+        u = self.c.create_user("hal")
+        r = self.c.post("/api/v1/centers/alpha/prices", {"items": []}, token=u)
+        self.assertEqual(r.status, 403)
+        lists = self.c.get("/api/v1/centers/alpha/prices", token=u).json["items"]
+        self.assertEqual(sum(1 for p in lists if p["in_force"]), 1)
+        pid = [p for p in lists if p["in_force"]][0]["id"]
+        self.assertEqual(self.c.post("/api/v1/prices/%s/reject" % pid, token=self.admin).status,
+                         409)
+
+    def test_settlement_matches_ledger(self):
+        period = time.strftime("%Y-%m", time.gmtime())
+        r = self.c.get("/api/v1/settlements/" + period, token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        rows = {c["center"]: c for c in r.json["centers"]}
+        if "alpha" not in rows:  # runs alone: charge something first
+            u = self.c.create_user("sam")
+            self.topup("sam", 1000)
+            self.c.wait_job(u, self.c.submit(u, command="sleep 1.5", walltime_seconds=60)["id"])
+            wait_for(lambda: self.c.get("/api/v1/accounts/center:alpha", token=self.admin)
+                     .json["balance"] > 0, what="a charge")
+            return self.test_settlement_matches_ledger()
+        alpha = self.c.get("/api/v1/accounts/center:alpha", token=self.admin).json
+        plat = self.c.get("/api/v1/accounts/platform", token=self.admin).json
+        self.assertEqual(rows["alpha"]["net"], alpha["balance"])
+        self.assertEqual(r.json["platform_commission"], plat["balance"])
+        self.assertEqual(rows["alpha"]["earned"],
+                         rows["alpha"]["net"] + rows["alpha"]["platform_commission"])
+        self.assertGreater(rows["alpha"]["earned"], 0)
+        self.assertEqual(r.json["merchant_share"], 0)
+        csv = self.c.get("/api/v1/settlements/%s?format=csv" % period, token=self.admin)
+        self.assertTrue(csv.body.startswith(b"period,center,jobs,earned"))
+        u = self.c.create_user("ivy")
+        self.assertEqual(self.c.get("/api/v1/settlements/" + period, token=u).status, 403)
+
+
+class QuotaTest(ClusterTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.c = Cluster("quota").start_hub()
+        try:
+            cls.c.start_agent("alpha", cores=1)
+            cls.c.wait_online(["alpha"])
+            cls.admin = cls.c.admin_token()
+        except Exception:
+            cls.c.dump_logs()
+            cls.c.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.stop()
+
+    def set_quota(self, **q):
+        r = self.c.post("/api/v1/quotas", q, token=self.admin)
+        self.assertEqual(r.status, 200, r)
+
+    def test_exactly_at_the_limit(self):
+        u = self.c.create_user("jan")
+        self.set_quota(scope="user:jan", resource="core_hours", limit=1)
+        # two jobs of 1 core x 1800 s are exactly one core-hour: both accepted
+        j = self.c.submit(u, command="sleep 60", cores=1, walltime_seconds=1800)
+        j2 = self.c.submit(u, command="sleep 60", cores=1, walltime_seconds=1800)
+        r = self.c.post("/api/v1/jobs", {"command": "true", "walltime_seconds": 1}, token=u)
+        self.assertEqual(r.status, 409, r)
+        self.assertIn("quota exceeded: core_hours", r.json["detail"])
+        self.assertIn("0 left", r.json["detail"])
+        self.assertEqual((r.json["quota"], r.json["left"]), ("core_hours", 0))
+        q = self.c.get("/api/v1/quotas", token=u).json["items"]
+        self.assertEqual([(x["resource"], x["limit"], x["reserved"], x["left"]) for x in q],
+                         [("core_hours", 1, 1, 0)])
+        for x in (j, j2):
+            self.c.post("/api/v1/jobs/%s/cancel" % x["id"], token=u)
+
+    def test_concurrent_submits_never_exceed(self):
+        u = self.c.create_user("kim")
+        self.set_quota(scope="user:kim", resource="core_hours", limit=1)
+        self.set_quota(scope="user:kim", resource="concurrent_jobs", limit=100)
+        results = []
+
+        def submit():
+            r = self.c.post("/api/v1/jobs", {"command": "sleep 120", "walltime_seconds": 600},
+                            token=u)
+            results.append(r.status)
+        threads = [threading.Thread(target=submit) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        # 3600 core-seconds / 600 per job: exactly six fit
+        self.assertEqual(sorted(results), [201] * 6 + [409] * 10, results)
+        active = [j for j in self.c.all_jobs(u) if j["state"] not in FINAL]
+        self.assertEqual(len(active), 6)
+        for j in active:
+            self.c.post("/api/v1/jobs/%s/cancel" % j["id"], token=u)
+
+    def test_concurrent_jobs_quota_and_role_default(self):
+        u = self.c.create_user("lee")
+        self.set_quota(scope="role:user", resource="concurrent_jobs", limit=2)
+        try:
+            a = self.c.submit(u, command="sleep 60")
+            b = self.c.submit(u, command="sleep 60")
+            r = self.c.post("/api/v1/jobs", {"command": "true"}, token=u)
+            self.assertEqual(r.status, 409, r)
+            self.assertIn("concurrent_jobs", r.json["detail"])
+            self.c.post("/api/v1/jobs/%s/cancel" % a["id"], token=u)
+            self.c.wait_job(u, a["id"])
+            self.c.submit(u, command="true")
+            self.c.post("/api/v1/jobs/%s/cancel" % b["id"], token=u)
+        finally:
+            q = self.c.get("/api/v1/quotas?all=1", token=self.admin).json["items"]
+            for x in q:
+                if x["scope_kind"] == "role":
+                    self.assertEqual(self.c.request("DELETE", "/api/v1/quotas/" + x["id"],
+                                                    token=self.admin).status, 200)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
