@@ -16,6 +16,7 @@
 #include "hub/billing/billing.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
+#include "hub/perm.h"
 #include "hub/store/billing_store.h"
 #include "hub/store/store.h"
 #include "hub/validate.h"
@@ -70,11 +71,25 @@ int hpcnet_accounts_resolve(struct hpcnet_req *r, const char *spec, struct hpcne
 	return rc;
 }
 
-/* The caller may see this owner's account: their own, or they administer. */
+/* The caller may see this owner's account ("accounts.read", hub/perm.c):
+ * their own, their org's if they administer it, their center's if they
+ * operate it, any if they are a platform admin. */
 static int may_see(struct hpcnet_req *r, const struct hpcnet_owner *o)
 {
-	if (r->is_admin || (strcmp(o->kind, "user") == 0 && strcmp(o->id, r->user_id) == 0))
+	struct hpcnet_perm_obj obj = {
+		.type = "account", .id = o->name,
+		.owner_id = strcmp(o->kind, "user") == 0 ? o->id : NULL,
+		.org_id = strcmp(o->kind, "org") == 0 ? o->id : NULL,
+		.center_id = strcmp(o->kind, "center") == 0 ? o->id : NULL,
+	};
+	int rc = hpcnet_perm_allows(r, "accounts.read", &obj);
+
+	if (rc > 0)
 		return 0;
+	if (rc < 0) {
+		hpcnet_reply_error(r, rc);
+		return rc;
+	}
 	hpcnet_reply_problem(r, 404, "no account you may see by that name");
 	return HPCNET_ENOTFOUND;
 }

@@ -94,6 +94,9 @@ static int auth_token(struct hpcnet_req *r, const char *hash, enum hpcnet_auth_k
 		rc = deny(r, "this token has expired: sign in again (hpcnet login)");
 	else
 		rc = accept_user(r, t, kind);
+	if (rc == 0) /* a password change keeps the token it was made with */
+		snprintf(r->token_id, sizeof(r->token_id), "%s",
+			 json_string_value(json_object_get(t, "token_id")));
 	json_decref(t);
 	return rc;
 }

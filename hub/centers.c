@@ -12,6 +12,7 @@
 #include "hpcnet/error.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
+#include "hub/perm.h"
 #include "hub/store/store.h"
 #include "hub/store/writer.h"
 #include "hub/validate.h"
@@ -52,6 +53,29 @@ int hpcnet_h_centers_get(struct hpcnet_req *r)
 	hpcnet_reply_json(r, 200, hpcnet_view_center(row));
 	json_decref(row);
 	return 0;
+}
+
+/* Loads the center of r->params[0] and checks "centers.manage" on it
+ * (platform admins, and operators of that center). 0, or replied. */
+static int manageable(struct hpcnet_req *r, json_t **row)
+{
+	struct hpcnet_perm_obj o = { .type = "center", .id = r->params[0] };
+	int rc = hpcnet_store_center_get(hpcnet_req_db(r), r->params[0], row);
+
+	r->perm_checked = 1;
+	if (rc == HPCNET_ENOTFOUND)
+		hpcnet_reply_problem(r, 404, "no center with id or name '%s'", r->params[0]);
+	else if (rc < 0)
+		hpcnet_reply_error(r, rc);
+	if (rc < 0)
+		return rc;
+	o.center_id = json_string_value(json_object_get(*row, "id"));
+	rc = hpcnet_perm_check(r, "centers.manage", &o);
+	if (rc < 0) {
+		json_decref(*row);
+		*row = NULL;
+	}
+	return rc;
 }
 
 /* A new join token: its secret into secret, its hash into hash. */
@@ -115,12 +139,10 @@ int hpcnet_h_centers_join_token(struct hpcnet_req *r)
 	char secret[64], hash[HPCNET_SHA256_HEX_LEN], id[HPCNET_ID_LEN];
 	int64_t expires = hpcnet_now_ms() + JOIN_TTL_MS;
 	json_t *row = NULL;
-	int rc = hpcnet_store_center_get(hpcnet_req_db(r), r->params[0], &row);
+	int rc;
 
-	if (rc == HPCNET_ENOTFOUND)
-		return hpcnet_reply_problem(r, 404, "no center with id or name '%s'", r->params[0]);
-	if (rc < 0)
-		return hpcnet_reply_error(r, rc);
+	if (manageable(r, &row) < 0)
+		return 0;
 	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(row, "id")));
 	json_decref(row);
 	new_join_token(secret, hash);
@@ -159,12 +181,10 @@ static int set_drain(struct hpcnet_req *r, int drain)
 	struct drain_write w = { .drain = drain };
 	char id[HPCNET_ID_LEN], reason[160];
 	json_t *row = NULL, *c;
-	int rc = hpcnet_store_center_get(hpcnet_req_db(r), r->params[0], &row);
+	int rc;
 
-	if (rc == HPCNET_ENOTFOUND)
-		return hpcnet_reply_problem(r, 404, "no center with id or name '%s'", r->params[0]);
-	if (rc < 0)
-		return hpcnet_reply_error(r, rc);
+	if (manageable(r, &row) < 0)
+		return 0;
 	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(row, "id")));
 	snprintf(reason, sizeof(reason), "center %s is draining (by %s)",
 		 json_string_value(json_object_get(row, "name")), r->user_name);

@@ -3,8 +3,11 @@
 #ifndef HPCNET_HUB_HANDLERS_H
 #define HPCNET_HUB_HANDLERS_H
 
+#include <jansson.h>
+
 struct hpcnet_req;
 struct hpcnet_hub;
+struct hpcnet_db;
 
 /* health.c */
 int hpcnet_h_health(struct hpcnet_req *r);
@@ -17,10 +20,41 @@ int hpcnet_h_tokens_revoke(struct hpcnet_req *r);
 int hpcnet_h_sessions_create(struct hpcnet_req *r);
 int hpcnet_h_sessions_current(struct hpcnet_req *r);
 int hpcnet_h_sessions_delete(struct hpcnet_req *r);
+/* signup.c: self-service accounts and org invites */
+int hpcnet_h_signup(struct hpcnet_req *r);
+int hpcnet_h_invites_create(struct hpcnet_req *r);
 /* users.c */
 int hpcnet_h_users_me(struct hpcnet_req *r);
+int hpcnet_h_users_password(struct hpcnet_req *r);
 int hpcnet_h_users_list(struct hpcnet_req *r);
 int hpcnet_h_users_create(struct hpcnet_req *r);
+int hpcnet_h_users_disable(struct hpcnet_req *r); /* also enable */
+/* A user by id (usr_...) or name into *out (caller owns). 0 or ENOTFOUND. */
+int hpcnet_users_find(struct hpcnet_db *db, const char *key, json_t **out);
+/* roles.c: center_operator and merchant grants */
+int hpcnet_h_roles_list(struct hpcnet_req *r);
+int hpcnet_h_roles_grant(struct hpcnet_req *r);
+int hpcnet_h_roles_revoke(struct hpcnet_req *r);
+/* orgs.c */
+int hpcnet_h_orgs_list(struct hpcnet_req *r);
+int hpcnet_h_orgs_create(struct hpcnet_req *r);
+int hpcnet_h_orgs_get(struct hpcnet_req *r);
+int hpcnet_h_orgs_members(struct hpcnet_req *r);
+int hpcnet_h_orgs_member_set(struct hpcnet_req *r);
+int hpcnet_h_orgs_member_remove(struct hpcnet_req *r);
+/* Loads the org named by id or name and checks `action` on it (hub/perm.h):
+ * 0 with *org (caller owns), or a 404/403 has been replied. */
+int hpcnet_orgs_load(struct hpcnet_req *r, const char *key, const char *action, json_t **org);
+/* projects.c */
+int hpcnet_h_projects_list(struct hpcnet_req *r);
+int hpcnet_h_projects_create(struct hpcnet_req *r);
+int hpcnet_h_projects_get(struct hpcnet_req *r);
+int hpcnet_h_projects_members(struct hpcnet_req *r);
+int hpcnet_h_projects_member_add(struct hpcnet_req *r);
+int hpcnet_h_projects_member_remove(struct hpcnet_req *r);
+/* The same as hpcnet_orgs_load for a project (id or "org/name"). */
+int hpcnet_projects_load(struct hpcnet_req *r, const char *key, const char *action,
+			 json_t **project);
 /* Creates the first admin on an empty database (HPCNET_ADMIN_PASSWORD or a
  * generated password printed once). 0 or <0. */
 int hpcnet_users_bootstrap(struct hpcnet_hub *hub);
@@ -42,6 +76,15 @@ int hpcnet_h_jobs_explain(struct hpcnet_req *r);
 int hpcnet_h_jobs_list(struct hpcnet_req *r);
 int hpcnet_h_jobs_get(struct hpcnet_req *r);
 int hpcnet_h_jobs_cancel(struct hpcnet_req *r);
+/* Loads the job of r->params[0] if the caller may see it ("jobs.read") /
+ * control it ("jobs.control"); else a 404/403 has been replied. */
+int hpcnet_jobs_visible(struct hpcnet_req *r, json_t **row);
+int hpcnet_jobs_controllable(struct hpcnet_req *r, json_t **row);
+/* Cancels a job row {id,state,center_id} inside a write: ends it when no
+ * center has it, else asks its center. 0 or <0. */
+struct hpcnet_billing_cfg;
+int hpcnet_jobs_cancel_row(struct hpcnet_db *db, const struct hpcnet_billing_cfg *billing,
+			   json_t *job, const char *reason);
 /* jobcontrol.c: hold, release, suspend, resume, requeue */
 int hpcnet_h_jobs_control(struct hpcnet_req *r);
 /* accounts.c: balances, entries, top-ups, credit limits, ledger audit */
@@ -82,5 +125,8 @@ int hpcnet_h_quotas_delete(struct hpcnet_req *r);
 /* output.c */
 int hpcnet_h_output_get(struct hpcnet_req *r);
 int hpcnet_h_output_put(struct hpcnet_req *r);
+/* audit.c */
+int hpcnet_h_audit_list(struct hpcnet_req *r);
+int hpcnet_h_audit_verify(struct hpcnet_req *r);
 
 #endif

@@ -17,7 +17,9 @@
 
 #include "common/log.h"
 #include "hpcnet/error.h"
+#include "hub/audit.h"
 #include "hub/http.h"
+#include "hub/perm.h"
 #include "hub/static.h"
 #include "hub/store/db.h"
 #include "hub/store/writer.h"
@@ -255,6 +257,44 @@ static int route_match(const char *pattern, const char *path, struct hpcnet_req 
 	return *pattern == '\0' && *path == '\0';
 }
 
+/* Who is calling, may they (hub/perm.c), then the handler. */
+static void authorize_and_handle(struct hpcnet_req *r, const struct hpcnet_route *rt)
+{
+	const struct hpcnet_perm_rule *rule = hpcnet_perm_rule(rt->action);
+	enum hpcnet_auth_kind kind;
+
+	if (!rule) {
+		hpcnet_error("route %s %s names no permission rule '%s'", rt->method, rt->pattern,
+			     rt->action ? rt->action : "(null)");
+		hpcnet_reply_problem(r, 500, "internal error: this endpoint has no permission rule");
+		return;
+	}
+	kind = hpcnet_perm_auth_kind(rule);
+	if (hpcnet_auth_check(r, kind) < 0)
+		return;
+	if (kind == HPCNET_AUTH_USER) {
+		int rc = hpcnet_perm_load_roles(r);
+
+		if (rc < 0) {
+			hpcnet_reply_error(r, rc);
+			return;
+		}
+	} else {
+		r->roles = HPCNET_ROLE_BIT(kind == HPCNET_AUTH_AGENT ? HPCNET_ROLE_AGENT
+								     : HPCNET_ROLE_ANON);
+	}
+	if (hpcnet_perm_route(r, rule) < 0)
+		return;
+	rt->handler(r);
+	if (!r->status)
+		hpcnet_reply_error(r, HPCNET_EINVAL);
+	/* A rule about one object must have been checked against it: a
+	 * handler that forgot would hand any role-holder every object. */
+	if (rule->see && !r->perm_checked && r->status < 400)
+		hpcnet_error("BUG: %s %s answered %d without an object permission check (%s)",
+			     r->method, r->path, r->status, rule->action);
+}
+
 static void dispatch(struct hpcnet_req *r)
 {
 	const struct hpcnet_route *rt, *found = NULL;
@@ -285,11 +325,11 @@ static void dispatch(struct hpcnet_req *r)
 				     r->hub->max_body);
 		return;
 	}
-	if (hpcnet_auth_check(r, found->auth) < 0)
-		return;
-	found->handler(r);
-	if (!r->status)
-		hpcnet_reply_error(r, HPCNET_EINVAL);
+	r->route = found;
+	authorize_and_handle(r, found);
+	/* Every state-changing call, allowed or not, ends in the audit log
+	 * before its answer leaves (hub/audit.c). */
+	hpcnet_audit_record(r);
 }
 
 static enum MHD_Result queue_reply(struct hpcnet_req *r)
@@ -321,6 +361,19 @@ static enum MHD_Result queue_reply(struct hpcnet_req *r)
 	return ret;
 }
 
+static void peer_address(struct MHD_Connection *conn, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(buf, len, "-");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -336,6 +389,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->conn = conn;
 		r->method = method;
 		r->path = hpcnet_xstrdup(url);
+		peer_address(conn, r->ip, sizeof(r->ip));
 		*con_cls = r;
 		return MHD_YES;
 	}

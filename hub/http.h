@@ -25,6 +25,7 @@ struct MHD_Daemon;
 struct MHD_Connection;
 struct hpcnet_store;
 struct hpcnet_db;
+struct hpcnet_oidc;
 
 struct hpcnet_hub {
 	struct hpcnet_store *store;
@@ -39,6 +40,9 @@ struct hpcnet_hub {
 	struct hpcnet_billing_cfg billing; /* currency, commission, metering tolerance */
 	volatile int stopping;
 	pthread_t sched_thread;
+	enum { HPCNET_SIGNUP_CLOSED, HPCNET_SIGNUP_INVITE, HPCNET_SIGNUP_OPEN } signup;
+	int disabled_user_jobs_cancel; /* disabling a user cancels their jobs */
+	struct hpcnet_oidc *oidc;      /* NULL unless --oidc-issuer was given */
 };
 
 enum hpcnet_auth_kind {
@@ -75,6 +79,14 @@ struct hpcnet_req {
 	char session_id[HPCNET_ID_LEN];
 	char csrf_token[HPCNET_CSRF_LEN];
 	int64_t session_expires_at;
+	unsigned roles;     /* HPCNET_ROLE_BIT()s the caller holds (hub/perm.h) */
+	char token_id[HPCNET_ID_LEN]; /* the user token of this request */
+	char ip[48];        /* the peer's address, for the audit log */
+	const struct hpcnet_route *route; /* the matched row */
+	int perm_checked;   /* an object check ran (hpcnet_perm_check) */
+	/* what the call touched, for the audit log; handlers that create an
+	 * object set it, else the route's {id} is used */
+	char audit_object[HPCNET_ID_LEN + 64];
 
 	/* the reply */
 	int status;
@@ -88,7 +100,7 @@ struct hpcnet_req {
 struct hpcnet_route {
 	const char *method;
 	const char *pattern; /* "/api/v1/jobs/{id}/cancel" */
-	enum hpcnet_auth_kind auth;
+	const char *action;  /* the permission rule (hub/perm.c) that decides who may */
 	int (*handler)(struct hpcnet_req *r);
 };
 

@@ -42,6 +42,12 @@ static void usage(FILE *f)
 		"                       up to two decimals, e.g. 12.5)\n"
 		"  --meter-tolerance PERCENT  flag usage a center reports further than this\n"
 		"                       from the hub's own check (default 5)\n"
+		"  --signup open|invite|closed\n"
+		"                       who may create an account with POST /api/v1/signup\n"
+		"                       (default closed: admins create users)\n"
+		"  --disabled-user-jobs cancel|keep\n"
+		"                       what happens to a disabled user's queued and running\n"
+		"                       jobs (default cancel)\n"
 		"  --debug              verbose logging\n"
 		"The first start on an empty database creates user 'admin' with the password\n"
 		"in HPCNET_ADMIN_PASSWORD (or prints a generated one once).\n");
@@ -78,13 +84,16 @@ int hpcnet_hub_main(int argc, char **argv)
 		{ "currency", required_argument, NULL, 'C' },
 		{ "commission", required_argument, NULL, 'P' },
 		{ "meter-tolerance", required_argument, NULL, 'T' },
+		{ "signup", required_argument, NULL, 'U' },
+		{ "disabled-user-jobs", required_argument, NULL, 'J' },
 		{ "debug", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct hpcnet_hub hub = { .center_ttl_ms = 30000, .max_body = 4 << 20,
 				  .sched_interval_ms = 1000, .session_idle_ms = 7200 * 1000LL,
-				  .session_max_ms = 43200 * 1000LL };
+				  .session_max_ms = 43200 * 1000LL, .signup = HPCNET_SIGNUP_CLOSED,
+				  .disabled_user_jobs_cancel = 1 };
 	const char *listen = "127.0.0.1:8080", *db = "sqlite:hpcnet.db", *port_file = NULL;
 	enum hpcnet_log_level lvl = HPCNET_LOG_INFO;
 	char host[64];
@@ -116,6 +125,22 @@ int hpcnet_hub_main(int argc, char **argv)
 			hub.billing.tolerance_pct = bp / 100;
 			break;
 		}
+		case 'U':
+			if (!strcmp(optarg, "open"))
+				hub.signup = HPCNET_SIGNUP_OPEN;
+			else if (!strcmp(optarg, "invite"))
+				hub.signup = HPCNET_SIGNUP_INVITE;
+			else if (!strcmp(optarg, "closed"))
+				hub.signup = HPCNET_SIGNUP_CLOSED;
+			else
+				bad = 1;
+			break;
+		case 'J':
+			if (!strcmp(optarg, "cancel") || !strcmp(optarg, "keep"))
+				hub.disabled_user_jobs_cancel = !strcmp(optarg, "cancel");
+			else
+				bad = 1;
+			break;
 		case 'D': lvl = HPCNET_LOG_DEBUG; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -127,7 +152,8 @@ int hpcnet_hub_main(int argc, char **argv)
 		fprintf(stderr, "hpcnet hub: bad arguments (--listen wants HOST:PORT, --center-ttl >= 1,"
 				" --max-body >= 1024, --session-idle and --session-max >= 1,"
 				" --currency three capitals such as EUR, --commission 0 to 100,"
-				" --meter-tolerance a whole percent)\n");
+				" --meter-tolerance a whole percent, --signup open|invite|closed,"
+				" --disabled-user-jobs cancel|keep)\n");
 		usage(stderr);
 		return 2;
 	}

@@ -16,7 +16,7 @@
 #include "hub/store/store.h"
 #include "hub/store/writer.h"
 
-int hpcnet_jobs_visible(struct hpcnet_req *r, json_t **row);
+
 
 static const struct action {
 	const char *name;  /* the path's last segment and the request's value */
@@ -99,7 +99,7 @@ int hpcnet_h_jobs_control(struct hpcnet_req *r)
 
 	if (!a)
 		return hpcnet_reply_problem(r, 404, "no such action");
-	if (hpcnet_jobs_visible(r, &row) < 0)
+	if (hpcnet_jobs_controllable(r, &row) < 0)
 		return 0;
 	state = json_string_value(json_object_get(row, "state"));
 	center = json_string_value(json_object_get(row, "center_id"));

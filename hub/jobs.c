@@ -6,8 +6,11 @@
  * center could ever run, and commits the job, its first events and its
  * idempotency key in one transaction (fsync'd before the 201), so an
  * acknowledged job survives any crash and a retried request with the same
- * Idempotency-Key never makes a second one. Another user's job answers 404,
- * exactly like a job that does not exist.
+ * Idempotency-Key never makes a second one. Who sees and controls a job
+ * is the permission table's "jobs.read"/"jobs.control" (hub/perm.c): the
+ * owner, the admins of the org of the job's project, the operators of the
+ * job's center, platform admins; to anyone else it answers 404, exactly
+ * like a job that does not exist.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 #include "hub/billing/quota.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
+#include "hub/perm.h"
 #include "hub/schedloop.h"
 #include "hub/store/store.h"
 #include "hub/validate.h"
@@ -47,6 +51,7 @@ static const struct hpcnet_field submit_fields[] = {
 	{ .name = "partition", .type = HPCNET_F_STRING, .min = 1, .max = 64 },
 	{ .name = "account", .type = HPCNET_F_STRING, .min = 1, .max = 64 },
 	{ .name = "qos", .type = HPCNET_F_STRING, .min = 1, .max = 64 },
+	{ .name = "project", .type = HPCNET_F_STRING, .min = 1, .max = 128 },
 	{ 0 },
 };
 
@@ -321,6 +326,7 @@ static void reply_quota(struct hpcnet_req *r, const struct hpcnet_quota_miss *m)
 struct job_req {
 	json_t *body, *files;
 	char center[HPCNET_ID_LEN];
+	char project_id[HPCNET_ID_LEN], org_id[HPCNET_ID_LEN];
 	char *script_buf, *env_json, *files_json;
 	struct hpcnet_sched_job sj;
 	struct hpcnet_job_row row;
@@ -338,6 +344,37 @@ static void job_clear(struct job_req *jr)
 static const char *body_str(struct job_req *jr, const char *k)
 {
 	return json_string_value(json_object_get(jr->body, k));
+}
+
+/* The job's project: one the caller may charge ("projects.use": a member
+ * of its org). Unknown and not-yours answer alike (422 naming the field),
+ * so the check does not reveal other orgs' project names. */
+static int job_project(struct hpcnet_req *r, struct job_req *jr)
+{
+	struct hpcnet_perm_obj o = { .type = "project", .id = body_str(jr, "project") };
+	json_t *p = NULL, *errors = NULL;
+	int rc = hpcnet_store_project_get(hpcnet_req_db(r), o.id, &p);
+
+	if (rc == 0) {
+		o.org_id = json_string_value(json_object_get(p, "org_id"));
+		rc = hpcnet_perm_allows(r, "projects.use", &o);
+		if (rc == 0)
+			rc = HPCNET_ENOTFOUND;
+	}
+	if (rc >= 0) {
+		snprintf(jr->project_id, sizeof(jr->project_id), "%s",
+			 json_string_value(json_object_get(p, "id")));
+		snprintf(jr->org_id, sizeof(jr->org_id), "%s", o.org_id);
+	}
+	json_decref(p);
+	if (rc == HPCNET_ENOTFOUND) {
+		hpcnet_validate_add(&errors, "project", "names no project of an organization you belong"
+				    " to: '%s' (see hpcnet projects)", o.id);
+		hpcnet_reply_invalid(r, errors);
+	} else if (rc < 0) {
+		hpcnet_reply_error(r, rc);
+	}
+	return rc < 0 ? rc : 0;
 }
 
 /* Parses and validates the request body into jr. 0, or a 400/422 reply
@@ -372,6 +409,8 @@ static int job_parse(struct hpcnet_req *r, struct job_req *jr)
 		hpcnet_reply_invalid(r, errors);
 		return HPCNET_EINVAL;
 	}
+	if (body_str(jr, "project") && job_project(r, jr) < 0)
+		return HPCNET_EINVAL;
 	jr->sj = (struct hpcnet_sched_job){
 		.cores = json_is_integer(json_object_get(jr->body, "cores"))
 				 ? json_integer_value(json_object_get(jr->body, "cores")) : 1,
@@ -395,6 +434,8 @@ static int job_parse(struct hpcnet_req *r, struct job_req *jr)
 			? json_integer_value(json_object_get(jr->body, "walltime_seconds")) : 3600,
 		.gpu_model = jr->sj.gpu_model, .partition = body_str(jr, "partition"),
 		.account = body_str(jr, "account"), .qos = body_str(jr, "qos"),
+		.project_id = jr->project_id[0] ? jr->project_id : NULL,
+		.org_id = jr->org_id[0] ? jr->org_id : NULL,
 	};
 	return 0;
 }
@@ -487,25 +528,30 @@ out:
 	return 0;
 }
 
-/* Loads a job the caller may see; replies 404 otherwise. */
-static int visible_job(struct hpcnet_req *r, json_t **row)
+/* Loads a job the caller may `action` on; replies 404/403 otherwise. */
+static int load_job(struct hpcnet_req *r, const char *action, json_t **row)
 {
+	struct hpcnet_perm_obj o = { .type = "job", .id = r->params[0] };
 	int rc;
 
 	*row = NULL;
+	r->perm_checked = 1;
 	if (!hpcnet_id_valid("job", r->params[0])) {
 		hpcnet_reply_problem(r, 404, "'%s' is not a job id (they look like job_01J...)",
 				     r->params[0]);
 		return HPCNET_ENOTFOUND;
 	}
 	rc = hpcnet_store_job_get(hpcnet_req_db(r), r->params[0], row);
-	if (rc == 0 && !r->is_admin &&
-	    strcmp(json_string_value(json_object_get(*row, "user_id")), r->user_id) != 0)
-		rc = HPCNET_ENOTFOUND;
 	if (rc == HPCNET_ENOTFOUND)
 		hpcnet_reply_problem(r, 404, "no job '%s' (or it is not yours)", r->params[0]);
 	else if (rc < 0)
 		hpcnet_reply_error(r, rc);
+	if (rc == 0) {
+		o.owner_id = json_string_value(json_object_get(*row, "user_id"));
+		o.org_id = json_string_value(json_object_get(*row, "org_id"));
+		o.center_id = json_string_value(json_object_get(*row, "center_id"));
+		rc = hpcnet_perm_check(r, action, &o);
+	}
 	if (rc < 0) {
 		json_decref(*row);
 		*row = NULL;
@@ -515,14 +561,39 @@ static int visible_job(struct hpcnet_req *r, json_t **row)
 
 int hpcnet_jobs_visible(struct hpcnet_req *r, json_t **row)
 {
-	return visible_job(r, row);
+	return load_job(r, "jobs.read", row);
+}
+
+int hpcnet_jobs_controllable(struct hpcnet_req *r, json_t **row)
+{
+	return load_job(r, "jobs.control", row);
+}
+
+int hpcnet_jobs_cancel_row(struct hpcnet_db *db, const struct hpcnet_billing_cfg *billing,
+			   json_t *job, const char *reason)
+{
+	const char *id = json_string_value(json_object_get(job, "id"));
+	int64_t now = hpcnet_now_ms();
+	int rc = 0;
+
+	if (json_is_null(json_object_get(job, "center_id")))
+		/* No center has it yet: it ends here. If the scheduler
+		 * dispatched it a moment ago, state no longer matches (0) and
+		 * the cancel goes through the center instead. */
+		rc = hpcnet_store_job_set_state(db, id, json_string_value(json_object_get(job, "state")),
+						"cancelled", reason, now);
+	if (rc == 1) /* it never ran: its hold goes back in the same commit */
+		return hpcnet_billing_settle(db, billing, id, NULL, now) < 0 ? HPCNET_ESTORE : 0;
+	if (rc == 0)
+		rc = hpcnet_store_job_request_cancel(db, id, now);
+	return rc < 0 ? rc : 0;
 }
 
 int hpcnet_h_jobs_get(struct hpcnet_req *r)
 {
 	json_t *row = NULL;
 
-	if (visible_job(r, &row) < 0)
+	if (hpcnet_jobs_visible(r, &row) < 0)
 		return 0;
 	reply_job_row(r, 200, r->params[0], row);
 	json_decref(row);
@@ -550,6 +621,8 @@ int hpcnet_h_jobs_list(struct hpcnet_req *r)
 	const char *center = hpcnet_req_query(r, "center"), *user = hpcnet_req_query(r, "user");
 	char center_id[HPCNET_ID_LEN], user_id[HPCNET_ID_LEN];
 	json_t *rows = NULL, *items, *row, *u = NULL;
+	struct hpcnet_perm_scope scope;
+	struct hpcnet_job_query q;
 	int64_t limit, since, until;
 	size_t i;
 	int rc;
@@ -566,18 +639,30 @@ int hpcnet_h_jobs_list(struct hpcnet_req *r)
 		return 0;
 	if (center && resolve_center(hpcnet_req_db(r), center, center_id) < 0)
 		return hpcnet_reply_problem(r, 400, "no center with id or name '%s'", center);
-	snprintf(user_id, sizeof(user_id), "%s", r->user_id);
-	if (user && r->is_admin) {
-		rc = hpcnet_store_user_by_name(hpcnet_req_db(r), user, &u);
+	hpcnet_perm_scope(r, "jobs.read", &scope);
+	user_id[0] = '\0';
+	if (user) {
+		/* A filter inside what the caller may see anyway: naming a
+		 * user reveals nothing the plain list would not. */
+		rc = hpcnet_users_find(hpcnet_req_db(r), user, &u);
+		if (rc < 0 && !scope.all && !scope.org_admin && !scope.center)
+			return hpcnet_reply_problem(r, 403, "only an administrator may list other users'"
+						    " jobs");
 		if (rc < 0)
 			return hpcnet_reply_problem(r, 400, "no user '%s'", user);
 		snprintf(user_id, sizeof(user_id), "%s", json_string_value(json_object_get(u, "id")));
 		json_decref(u);
-	} else if (user && strcmp(user, r->user_name) != 0) {
-		return hpcnet_reply_problem(r, 403, "only an administrator may list other users' jobs");
+		if (strcmp(user_id, r->user_id) != 0 && !scope.all && !scope.org_admin && !scope.center)
+			return hpcnet_reply_problem(r, 403, "only an administrator, an org admin or a"
+						    " center operator may list other users' jobs");
 	}
-	rc = hpcnet_store_job_list(hpcnet_req_db(r), (r->is_admin && !user) ? NULL : user_id, state,
-				   center ? center_id : NULL, cursor, since, until, limit, &rows);
+	q = (struct hpcnet_job_query){
+		.caller = r->user_id, .all = scope.all, .own = scope.own, .org_admin = scope.org_admin,
+		.center = scope.center, .user_id = user_id[0] ? user_id : NULL, .state = state,
+		.center_id = center ? center_id : NULL, .before_id = cursor, .since_ms = since,
+		.until_ms = until, .limit = limit,
+	};
+	rc = hpcnet_store_job_list_visible(hpcnet_req_db(r), &q, &rows);
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
 	items = json_array();
@@ -592,40 +677,37 @@ int hpcnet_h_jobs_list(struct hpcnet_req *r)
 	return 0;
 }
 
+struct cancel_write {
+	json_t *row;
+	const char *reason;
+	const struct hpcnet_billing_cfg *billing;
+};
+
+static int cancel_fn(struct hpcnet_db *db, void *arg)
+{
+	struct cancel_write *w = arg;
+
+	return hpcnet_jobs_cancel_row(db, w->billing, w->row, w->reason);
+}
+
 int hpcnet_h_jobs_cancel(struct hpcnet_req *r)
 {
+	struct cancel_write w;
 	json_t *row = NULL;
 	const char *state;
 	char reason[200];
-	int rc, st;
+	int rc;
 
-	if (visible_job(r, &row) < 0)
+	if (hpcnet_jobs_controllable(r, &row) < 0)
 		return 0;
 	state = json_string_value(json_object_get(row, "state"));
-	st = hpcnet_job_state_parse(state);
-	if (hpcnet_job_state_final(st)) {
+	if (hpcnet_job_state_final(hpcnet_job_state_parse(state))) {
 		hpcnet_reply_problem(r, 409, "job %s already ended (%s)", r->params[0], state);
 		goto out;
 	}
 	snprintf(reason, sizeof(reason), "cancelled by %s", r->user_name);
-	rc = hpcnet_db_begin(r->db);
-	if (rc == 0 && json_is_null(json_object_get(row, "center_id")))
-		/* No center has it yet: it ends here. If the scheduler
-		 * dispatched it a moment ago, state no longer matches (0) and
-		 * the cancel goes through the center instead. */
-		rc = hpcnet_store_job_set_state(r->db, r->params[0], state, "cancelled", reason,
-						hpcnet_now_ms());
-	else
-		rc = 0;
-	if (rc == 1) { /* it never ran: its hold goes back in the same commit */
-		rc = hpcnet_billing_settle(r->db, &r->hub->billing, r->params[0], NULL,
-					   hpcnet_now_ms());
-		rc = rc < 0 ? rc : 1;
-	}
-	if (rc == 0)
-		rc = hpcnet_store_job_request_cancel(r->db, r->params[0], hpcnet_now_ms());
-	if (rc >= 0)
-		rc = hpcnet_db_commit(r->db);
+	w = (struct cancel_write){ .row = row, .reason = reason, .billing = &r->hub->billing };
+	rc = hpcnet_req_write(r, cancel_fn, &w);
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);
 		goto out;

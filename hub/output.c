@@ -17,7 +17,7 @@
 #define MAX_READ (8 * 1024 * 1024)
 #define MAX_WAIT_S 60
 
-int hpcnet_jobs_visible(struct hpcnet_req *r, json_t **row);
+
 
 /* "stdout" or "stderr" from the request path. */
 static const char *stream_of(struct hpcnet_req *r)

@@ -86,6 +86,9 @@ int hpcnet_h_tokens_revoke(struct hpcnet_req *r)
 {
 	int rc;
 
+	/* "tokens.revoke" is OWN only: the store revokes the caller's own
+	 * token or nothing, and both other cases answer the same 404. */
+	r->perm_checked = 1;
 	if (!hpcnet_id_valid("tok", r->params[0]))
 		return hpcnet_reply_problem(r, 404, "no such token: '%s'", r->params[0]);
 	rc = hpcnet_store_token_revoke(hpcnet_req_db(r), r->user_id, r->params[0]);

@@ -61,6 +61,9 @@ json_t *hpcnet_view_job(json_t *row, json_t *events)
 	copy(j, row, "partition_name", "partition");
 	copy(j, row, "account", "account");
 	copy(j, row, "qos", "qos");
+	copy(j, row, "project_name", "project");
+	copy(j, row, "project_id", "project_id");
+	copy(j, row, "org_id", "org_id");
 	copy(j, row, "center_requested_name", "center_requested");
 	copy(j, row, "center_name", "center");
 	copy(j, row, "center_id", "center_id");
@@ -158,4 +161,30 @@ json_t *hpcnet_view_token(json_t *row)
 	copy_time(t, row, "created_at", "created_at");
 	copy_time(t, row, "expires_at", "expires_at");
 	return t;
+}
+
+json_t *hpcnet_view_row(json_t *row)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+	size_t n;
+
+	json_object_foreach(row, k, v) {
+		n = strlen(k);
+		if (n > 3 && strcmp(k + n - 3, "_at") == 0)
+			json_object_set_new(out, k, hpcnet_view_time(v));
+		else
+			json_object_set(out, k, v);
+	}
+	return out;
+}
+
+json_t *hpcnet_view_rows(json_t *rows)
+{
+	json_t *items = json_array(), *row;
+	size_t i;
+
+	json_array_foreach(rows, i, row)
+		json_array_append_new(items, hpcnet_view_row(row));
+	return items;
 }

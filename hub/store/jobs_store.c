@@ -12,21 +12,23 @@
 	" j.placement_reason, j.cancel_requested, j.submitted_at, j.dispatched_at, j.started_at," \
 	" j.ended_at, j.exit_code, j.signal, j.cpu_seconds, j.max_rss_bytes, j.stdout_bytes," \
 	" j.stderr_bytes, j.updated_at, j.gpu_model, j.partition_name, j.account, j.qos," \
-	" j.order_delivered_at, j.recall_requested, j.control_requested"
+	" j.order_delivered_at, j.recall_requested, j.control_requested, j.project_id, j.org_id," \
+	" pr.name AS project_name"
 #define JOB_FROM " FROM jobs j JOIN users u ON u.id = j.user_id" \
-	" LEFT JOIN centers c ON c.id = j.center_id LEFT JOIN centers cr ON cr.id = j.center_requested"
+	" LEFT JOIN centers c ON c.id = j.center_id LEFT JOIN centers cr ON cr.id = j.center_requested" \
+	" LEFT JOIN projects pr ON pr.id = j.project_id"
 
 int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j)
 {
 	int rc = hpcnet_db_exec(db,
 		"INSERT INTO jobs (id, user_id, name, state, script, cores, memory_bytes, gpus,"
 		" walltime_seconds, env, files, center_requested, submitted_at, updated_at,"
-		" gpu_model, partition_name, account, qos)"
-		" VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		"ttttiiiitttiitttt", j->id, j->user_id, j->name, j->script, (int64_t)j->cores,
+		" gpu_model, partition_name, account, qos, project_id, org_id)"
+		" VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"ttttiiiitttiitttttt", j->id, j->user_id, j->name, j->script, (int64_t)j->cores,
 		j->memory_bytes, (int64_t)j->gpus, j->walltime_seconds, j->env_json, j->files_json,
 		j->center_requested, j->submitted_at, j->submitted_at, j->gpu_model, j->partition,
-		j->account, j->qos);
+		j->account, j->qos, j->project_id, j->org_id);
 
 	if (rc < 0)
 		return rc;
@@ -57,6 +59,28 @@ int hpcnet_store_job_list(struct hpcnet_db *db, const char *user_id, const char 
 		" ORDER BY j.id DESC LIMIT ?",
 		"ttttttttIIIIi", user_id, user_id, state, state, center_id, center_id, before_id,
 		before_id, since_ms, since_ms, until_ms, until_ms, limit);
+}
+
+int hpcnet_store_job_list_visible(struct hpcnet_db *db, const struct hpcnet_job_query *q,
+				  json_t **out)
+{
+	/* Visibility as flags bound into one fixed statement: the caller's own
+	 * jobs, their admin orgs' jobs, their centers' jobs, or all. */
+	return hpcnet_db_list_json(db, out,
+		"SELECT " JOB_COLS JOB_FROM
+		" WHERE (? = 1 OR (? = 1 AND j.user_id = ?)"
+		" OR (? = 1 AND j.org_id IN (SELECT org_id FROM org_members WHERE user_id = ?"
+		" AND role = 'admin'))"
+		" OR (? = 1 AND j.center_id IN (SELECT scope FROM role_grants WHERE user_id = ?"
+		" AND role = 'center_operator')))"
+		" AND (? IS NULL OR j.user_id = ?) AND (? IS NULL OR j.state = ?)"
+		" AND (? IS NULL OR j.center_id = ?) AND (? IS NULL OR j.id < ?)"
+		" AND (? IS NULL OR j.submitted_at >= ?) AND (? IS NULL OR j.submitted_at < ?)"
+		" ORDER BY j.id DESC LIMIT ?",
+		"iitititttttttttIIIIi", (int64_t)q->all, (int64_t)q->own, q->caller,
+		(int64_t)q->org_admin, q->caller, (int64_t)q->center, q->caller, q->user_id, q->user_id,
+		q->state, q->state, q->center_id, q->center_id, q->before_id, q->before_id, q->since_ms,
+		q->since_ms, q->until_ms, q->until_ms, q->limit);
 }
 
 int hpcnet_store_job_events(struct hpcnet_db *db, const char *id, json_t **out)

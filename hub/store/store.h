@@ -89,6 +89,7 @@ struct hpcnet_job_row {
 	int cores, gpus;
 	int64_t memory_bytes, walltime_seconds, submitted_at;
 	const char *gpu_model, *partition, *account, *qos; /* NULL = center default */
+	const char *project_id, *org_id; /* NULL: a personal job */
 };
 int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j);
 /* Full row joined with user and center names. */
@@ -98,6 +99,17 @@ int hpcnet_store_job_get(struct hpcnet_db *db, const char *id, json_t **out);
 int hpcnet_store_job_list(struct hpcnet_db *db, const char *user_id, const char *state,
 			  const char *center_id, const char *before_id, int64_t since_ms,
 			  int64_t until_ms, int64_t limit, json_t **out);
+/* A list as one caller sees it: the flags say which jobs are visible
+ * (from the permission table's scope), the rest are filters (NULL = any). */
+struct hpcnet_job_query {
+	const char *caller;
+	int all, own, org_admin, center;
+	const char *user_id, *state, *center_id, *before_id;
+	int64_t since_ms, until_ms; /* submitted in [since, until); HPCNET_DB_NULL = open */
+	int64_t limit;
+};
+int hpcnet_store_job_list_visible(struct hpcnet_db *db, const struct hpcnet_job_query *q,
+				  json_t **out);
 int hpcnet_store_job_events(struct hpcnet_db *db, const char *id, json_t **out);
 int hpcnet_store_job_event_add(struct hpcnet_db *db, const char *id, const char *state,
 			       int64_t at, const char *detail);
@@ -168,5 +180,107 @@ int hpcnet_store_output_append(struct hpcnet_db *db, const char *job_id, const c
 /* Reads up to max bytes from offset into buf; *total gets the length. */
 int hpcnet_store_output_read(struct hpcnet_db *db, const char *job_id, const char *stream,
 			     int64_t offset, size_t max, struct hpcnet_buf *buf, int64_t *total);
+
+/* identity: orgs, projects, role grants, invites, external identities
+ * (orgs_store.c). Lookups by "id or name" accept either. */
+int hpcnet_store_org_create(struct hpcnet_db *db, const char *id, const char *name,
+			    const char *display_name, const char *kind, const char *created_by);
+/* {id,name,display_name,kind,created_at} */
+int hpcnet_store_org_get(struct hpcnet_db *db, const char *id_or_name, json_t **out);
+/* All orgs (user_id NULL) or those user_id is a member of, with "my_role". */
+int hpcnet_store_org_list(struct hpcnet_db *db, const char *user_id, json_t **out);
+/* Adds or changes a membership (role "member" | "admin"). */
+int hpcnet_store_org_member_set(struct hpcnet_db *db, const char *org_id, const char *user_id,
+				const char *role);
+/* 1 removed, 0 was not a member. */
+int hpcnet_store_org_member_remove(struct hpcnet_db *db, const char *org_id, const char *user_id);
+/* [{user_id,user_name,role,added_at}] */
+int hpcnet_store_org_members(struct hpcnet_db *db, const char *org_id, json_t **out);
+/* 1 and the role into role (member|admin) when user_id is a member, 0 when not. */
+int hpcnet_store_org_role(struct hpcnet_db *db, const char *org_id, const char *user_id,
+			  char *role, size_t len);
+/* How many admins the org has (never remove the last one). */
+int hpcnet_store_org_admin_count(struct hpcnet_db *db, const char *org_id, int64_t *n);
+
+int hpcnet_store_project_create(struct hpcnet_db *db, const char *id, const char *org_id,
+				const char *name, const char *description, const char *created_by);
+/* {id,org_id,org_name,name,description,created_at}; key: id, or "org/name". */
+int hpcnet_store_project_get(struct hpcnet_db *db, const char *key, json_t **out);
+/* Projects of orgs user_id belongs to (NULL: all), optionally of one org. */
+int hpcnet_store_project_list(struct hpcnet_db *db, const char *user_id, const char *org_id,
+			      json_t **out);
+int hpcnet_store_project_member_add(struct hpcnet_db *db, const char *project_id,
+				    const char *user_id);
+int hpcnet_store_project_member_remove(struct hpcnet_db *db, const char *project_id,
+				       const char *user_id);
+int hpcnet_store_project_members(struct hpcnet_db *db, const char *project_id, json_t **out);
+/* Drops the user from every project of the org (they left the org). */
+int hpcnet_store_project_members_drop_org(struct hpcnet_db *db, const char *org_id,
+					  const char *user_id);
+
+/* Role grants: center_operator (scope = center id) and merchant (scope ''). */
+int hpcnet_store_grant_add(struct hpcnet_db *db, const char *user_id, const char *role,
+			   const char *scope, const char *granted_by);
+/* 1 revoked, 0 there was no such grant. */
+int hpcnet_store_grant_remove(struct hpcnet_db *db, const char *user_id, const char *role,
+			      const char *scope);
+/* 1 when the user holds role at scope, else 0. */
+int hpcnet_store_grant_has(struct hpcnet_db *db, const char *user_id, const char *role,
+			   const char *scope);
+/* [{user_id,user_name,role,scope,scope_name,created_at}], of one user or all. */
+int hpcnet_store_grant_list(struct hpcnet_db *db, const char *user_id, json_t **out);
+/* The distinct roles beyond "user" the user holds: [{role}] with role in
+ * org_admin, center_operator, merchant. */
+int hpcnet_store_user_roles(struct hpcnet_db *db, const char *user_id, json_t **out);
+/* Every role with its scope, for users/me: [{role, scope_id, scope_name}]. */
+int hpcnet_store_user_role_list(struct hpcnet_db *db, const char *user_id, json_t **out);
+
+/* users beyond sign-in */
+int hpcnet_store_user_set_disabled(struct hpcnet_db *db, const char *user_id, int disabled);
+int hpcnet_store_user_set_password(struct hpcnet_db *db, const char *user_id, const char *pwhash);
+/* Revokes every live token of the user except keep_id (may be NULL); count. */
+int hpcnet_store_token_revoke_all(struct hpcnet_db *db, const char *user_id, const char *keep_id,
+				  int64_t now);
+/* The user's jobs that have not ended: [{id,state,center_id}]. */
+int hpcnet_store_job_active_of_user(struct hpcnet_db *db, const char *user_id, json_t **out);
+
+/* invites */
+int hpcnet_store_invite_create(struct hpcnet_db *db, const char *id, const char *hash,
+			       const char *org_id, const char *org_role, const char *created_by,
+			       int64_t expires_at);
+/* Marks an unused, unexpired invite used by user_id: 1 and *out = the
+ * invite row, or 0 when there is no such usable invite. */
+int hpcnet_store_invite_use(struct hpcnet_db *db, const char *hash, const char *user_id,
+			    int64_t now, json_t **out);
+
+/* OpenID Connect identities */
+/* 1 and the user row (as user_by_id) for (issuer, subject), 0 unknown. */
+int hpcnet_store_oidc_user(struct hpcnet_db *db, const char *issuer, const char *subject,
+			   json_t **out);
+int hpcnet_store_oidc_link(struct hpcnet_db *db, const char *issuer, const char *subject,
+			   const char *user_id);
+
+/* audit (audit_store.c) */
+struct hpcnet_audit_row {
+	int64_t seq, at;
+	const char *actor_type, *actor_id, *actor_name, *source_ip;
+	const char *method, *route, *object_type, *object_id;
+	int status;
+	char prev_hash[65], hash[65];
+};
+/* Appends a row: fills seq, prev_hash and hash from the current head.
+ * Must run inside a write transaction (the chain head is read and
+ * extended atomically). */
+int hpcnet_store_audit_append(struct hpcnet_db *db, struct hpcnet_audit_row *row);
+/* Filtered page, newest first: NULL/0 filters match all; before_seq 0 = from the end. */
+int hpcnet_store_audit_list(struct hpcnet_db *db, const char *actor_id, const char *object_id,
+			    int64_t from_ms, int64_t to_ms, int64_t before_seq, int64_t limit,
+			    json_t **out);
+/* Recomputes the chain: 0 intact (*checked = rows), or 1 with *bad_seq the
+ * first row that was edited, inserted or follows a deleted one, and why. */
+int hpcnet_store_audit_verify(struct hpcnet_db *db, int64_t *checked, int64_t *bad_seq,
+			      char *why, size_t whylen);
+/* The canonical text hashed for a row (exported for the unit test). */
+void hpcnet_audit_hash(const struct hpcnet_audit_row *row, char out[65]);
 
 #endif
