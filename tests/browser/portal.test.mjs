@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: Apache-2.0
+// The portal end to end: a real hub with two real agents, Debian's
+// Chromium driven by playwright-core, each flow walked as each role would,
+// in both languages. Every page is checked with axe-core (no serious or
+// critical violation) and any console error or uncaught exception fails
+// the test. Screenshots of every page land in HPCNET_BROWSER_OUT.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { Cluster, waitFor } from "./cluster.mjs";
+import en from "../../web/js/i18n/en.js";
+import zh from "../../web/js/i18n/zh-CN.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BIN = process.env.HPCNET_BIN || path.join(here, "../../build/hpcnet");
+const OUT = process.env.HPCNET_BROWSER_OUT || path.join(here, "../../build/browser-output");
+const DOCS = path.join(here, "../../docs/screenshots");
+const AXE = fs.readFileSync(path.join(here, "node_modules/axe-core/axe.min.js"), "utf8");
+const T = { en, "zh-CN": zh };
+
+let c, alice, bob;
+const browsers = [];
+
+before(async () => {
+  fs.mkdirSync(OUT, { recursive: true });
+  c = new Cluster(BIN);
+  await c.startHub();
+  await c.startAgent("alpha", 4);
+  await c.startAgent("beta", 2);
+  alice = await c.createUser("alice", "alice-password");
+  bob = await c.createUser("bob", "bob-password");
+  await c.waitOnline(["alpha", "beta"]);
+});
+
+after(async () => {
+  for (const b of browsers) await b.ctx.close().catch(() => {});
+  if (c) await c.stop();
+});
+
+// A browser of its own (own profile dir, own cookies) for one person.
+async function browser(locale) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hpcnet-chromium-"));
+  const ctx = await chromium.launchPersistentContext(dir, {
+    executablePath: "/usr/bin/chromium", headless: true, locale,
+    viewport: { width: 1280, height: 860 },
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+      "--disable-dev-shm-usage"],
+  });
+  const b = { ctx, dir, errors: [], expected: [] };
+  const page = ctx.pages()[0] || await ctx.newPage();
+  page.on("console", m => {
+    if (m.type() !== "error") return;
+    const text = m.text();
+    // A status the step itself expects (wrong password: 401, another
+    // user's job: 404) is logged by Chromium as a failed resource; only
+    // those pass, and only while that step runs.
+    if (b.expected.some(re => re.test(text))) return;
+    b.errors.push(text);
+  });
+  page.on("pageerror", e => b.errors.push("uncaught: " + e.message));
+  b.page = page;
+  browsers.push(b);
+  return b;
+}
+
+async function expecting(b, statuses, fn) {
+  const res = statuses.map(s => new RegExp("status of " + s + "\\b"));
+  b.expected.push(...res);
+  try { return await fn(); } finally {
+    await b.page.waitForTimeout(200);
+    b.expected = b.expected.filter(x => !res.includes(x));
+  }
+}
+
+function noErrors(b) {
+  assert.deepEqual(b.errors, [], "console errors");
+}
+
+async function axe(page, name) {
+  await page.evaluate(AXE);
+  const r = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const res = await axe.run(document, { resultTypes: ["violations"] });
+    return res.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")) }));
+  });
+  const bad = r.filter(v => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad, [], "axe-core violations on " + name + ": " + JSON.stringify(bad, null, 1));
+}
+
+async function shot(page, name, toDocs) {
+  const file = path.join(OUT, name + ".png");
+  await page.screenshot({ path: file });
+  if (toDocs && process.env.HPCNET_SCREENSHOTS_TO_DOCS) {
+    fs.mkdirSync(DOCS, { recursive: true });
+    fs.copyFileSync(file, path.join(DOCS, name + ".png"));
+  }
+}
+
+// Waits until the page's h1 reads `text` (pages render after their API calls).
+async function heading(page, text) {
+  await page.locator("h1").filter({ hasText: text }).first().waitFor({ timeout: 15000 });
+}
+
+async function signIn(b, user, pw, lang) {
+  const p = b.page;
+  await p.goto(c.url + "/#/signin");
+  await heading(p, T[lang]["signin.title"]);
+  await p.getByLabel(T[lang]["signin.user"]).fill(user);
+  await p.getByLabel(T[lang]["signin.password"], { exact: true }).fill(pw);
+  await p.getByRole("button", { name: T[lang]["signin.submit"] }).click();
+  await heading(p, T[lang]["dash.title"]);
+}
+
+async function submitScript(p, lang, script, opts = {}) {
+  await p.goto(c.url + "/#/submit");
+  await heading(p, T[lang]["submit.title"]);
+  if (opts.command) await p.getByLabel(T[lang]["submit.mode.command"]).check();
+  await p.locator("#script").fill(script);
+  if (opts.name) await p.getByLabel(T[lang]["submit.name"]).fill(opts.name);
+  // The explain verdicts list both centers before anything is submitted.
+  await p.locator("table.verdicts tbody tr").nth(1).waitFor();
+  await p.getByRole("button", { name: T[lang]["submit.submit"], exact: true }).click();
+  await p.waitForURL(/#\/jobs\/job_/);
+  return decodeURIComponent(p.url().split("#/jobs/")[1]);
+}
+
+async function stateIs(p, lang, state, timeout = 60000) {
+  await p.locator("h1 .badge").filter({ hasText: T[lang]["state." + state] }).waitFor({ timeout });
+}
+
+test("i18n: both languages have exactly the same keys", () => {
+  assert.deepEqual(Object.keys(zh).sort(), Object.keys(en).sort());
+  for (const [k, v] of Object.entries(zh)) assert.ok(v && typeof v === "string", "zh-CN " + k);
+});
+
+test("static files: CSP, caching and content types", async () => {
+  const r = await fetch(c.url + "/");
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get("content-type"), /^text\/html/);
+  assert.match(r.headers.get("content-security-policy"), /script-src 'self'/);
+  assert.doesNotMatch(r.headers.get("content-security-policy"), /unsafe-inline|unsafe-eval/);
+  const js = await fetch(c.url + "/js/main.js");
+  assert.match(js.headers.get("content-type"), /^text\/javascript/);
+  const etag = js.headers.get("etag");
+  assert.ok(etag);
+  assert.equal(js.headers.get("cache-control"), "no-cache");
+  const again = await fetch(c.url + "/js/main.js", { headers: { "If-None-Match": etag } });
+  assert.equal(again.status, 304);
+  assert.equal((await fetch(c.url + "/nope.js")).status, 404);
+});
+
+test("a student (zh-CN browser): sign in, submit, watch, read output, cancel, list, centers", async () => {
+  const b = await browser("zh-CN");
+  const p = b.page;
+  const L = "zh-CN";
+
+  // Chinese first for a browser that asks for it; sign-in is where we land.
+  await p.goto(c.url + "/");
+  await heading(p, zh["signin.title"]);
+  assert.equal(await p.evaluate(() => document.documentElement.lang), "zh-CN");
+  await axe(p, "signin");
+  await shot(p, "signin-zh", true);
+
+  // Wrong password: a clear message, no console noise beyond the 401.
+  await expecting(b, [401], async () => {
+    await p.getByLabel(zh["signin.user"]).fill("alice");
+    await p.getByLabel(zh["signin.password"], { exact: true }).fill("not-her-password");
+    await p.getByRole("button", { name: zh["signin.submit"] }).click();
+    await p.getByRole("alert").filter({ hasText: zh["signin.wrong"] }).waitFor();
+  });
+  await p.getByLabel(zh["signin.password"], { exact: true }).fill("alice-password");
+  await p.getByRole("button", { name: zh["signin.submit"] }).click();
+  await heading(p, zh["dash.title"]);
+  // The session is an HttpOnly cookie: no script can read it.
+  assert.equal(await p.evaluate(() => document.cookie), "");
+  const cookie = (await b.ctx.cookies()).find(x => x.name === "hpcnet_session");
+  assert.ok(cookie && cookie.httpOnly && cookie.sameSite === "Strict", JSON.stringify(cookie));
+
+  // Submit a script: verdicts first, then the job page follows it to the end.
+  const ok = await submitScript(p, L, "#!/bin/sh\necho hello-from-portal\necho oops-on-stderr >&2\n", { name: "hello" });
+  await stateIs(p, L, "succeeded");
+  await p.locator("pre.output").first().filter({ hasText: "hello-from-portal" }).waitFor();
+  await p.locator("pre.output").nth(1).filter({ hasText: "oops-on-stderr" }).waitFor();
+  const steps = await p.locator("ol.timeline li").count();
+  assert.ok(steps >= 4, "timeline has " + steps + " entries");
+  await axe(p, "job");
+  await shot(p, "job-zh", true);
+
+  // Another job, cancelled from its page while it runs.
+  const long = await submitScript(p, L, "sleep 120", { command: true, name: "long" });
+  await stateIs(p, L, "running");
+  await p.getByRole("button", { name: zh["job.do.cancel"] }).click();
+  await stateIs(p, L, "cancelled");
+  assert.equal((await c.api("GET", "/jobs/" + long, undefined, alice)).state, "cancelled");
+
+  // The submit page with its verdicts, for the record.
+  await p.goto(c.url + "/#/submit");
+  await p.locator("table.verdicts tbody tr").nth(1).waitFor();
+  await axe(p, "submit");
+  await shot(p, "submit-zh", true);
+
+  // Jobs: filter by state (kept in the address), then live refresh.
+  await p.goto(c.url + "/#/jobs");
+  await heading(p, zh["jobs.title"]);
+  await p.locator("table.jobs a", { hasText: "hello" }).waitFor();
+  await p.locator("table.jobs a", { hasText: "long" }).waitFor();
+  await p.getByLabel(zh["jobs.state"]).selectOption("succeeded");
+  await p.waitForURL(/state=succeeded/);
+  await waitFor(async () => (await p.locator("table.jobs tbody tr").count()) === 1 &&
+    (await p.locator("table.jobs a", { hasText: "hello" }).count()) === 1, "filtered list");
+  await p.getByLabel(zh["jobs.state"]).selectOption("");
+  await p.locator("table.jobs a", { hasText: "long" }).waitFor();
+  await p.evaluate(() => { window.hpcnetNoReload = true; });
+  const made = await c.api("POST", "/jobs", { command: "true", name: "from-cli" }, alice);
+  await p.locator("table.jobs a", { hasText: "from-cli" }).waitFor({ timeout: 15000 });
+  assert.equal(await p.evaluate(() => window.hpcnetNoReload), true, "the list refreshed without a reload");
+  await c.waitJob(alice, made.id, ["succeeded"]);
+  await axe(p, "jobs");
+  await shot(p, "jobs-zh", true);
+
+  // Centers.
+  await p.goto(c.url + "/#/centers");
+  await heading(p, zh["centers.title"]);
+  await p.locator("article.center").nth(1).waitFor();
+  await axe(p, "centers");
+  await shot(p, "centers-zh", true);
+  await p.goto(c.url + "/#/");
+  await heading(p, zh["dash.title"]);
+  await p.locator("#dash-running").waitFor();
+  await axe(p, "dashboard");
+  await shot(p, "dashboard-zh", true);
+
+  // Switch to English: every page follows, and the choice is kept.
+  await p.getByLabel(zh["shell.language"]).selectOption("en");
+  await heading(p, en["dash.title"]);
+  await p.reload();
+  await heading(p, en["dash.title"]);
+  assert.equal(await p.evaluate(() => document.documentElement.lang), "en");
+  await p.locator("#dash-running").waitFor();
+  await shot(p, "dashboard-en", true);
+  for (const [hash, key, name] of [["#/jobs", "jobs.title", "jobs"], ["#/centers", "centers.title", "centers"],
+    ["#/jobs/" + ok, null, "job"]]) {
+    await p.goto(c.url + "/" + hash);
+    if (key) await heading(p, en[key]);
+    else await stateIs(p, "en", "succeeded");
+    await p.waitForTimeout(300);
+    await axe(p, name + " (en)");
+    await shot(p, name + "-en", true);
+  }
+  await p.goto(c.url + "/#/submit");
+  await p.locator("table.verdicts tbody tr").nth(1).waitFor();
+  await shot(p, "submit-en", true);
+
+  // Keyboard: a new page puts the focus on its heading; from there the
+  // header (navigation, language, sign-out) and the skip link are a few
+  // Shift+Tabs back, and the skip link leads to the content again.
+  await p.goto(c.url + "/#/centers");
+  await heading(p, en["centers.title"]);
+  assert.equal(await p.evaluate(() => document.activeElement.tagName), "H1");
+  const seen = [];
+  for (let i = 0; i < 20 && seen[seen.length - 1] !== en["shell.skip"]; i++) {
+    await p.keyboard.press("Shift+Tab");
+    seen.push(await p.evaluate(() => document.activeElement.textContent || document.activeElement.id));
+  }
+  assert.ok(seen.includes(en["nav.jobs"]) && seen.includes(en["shell.signout"]), seen.join(" | "));
+  assert.equal(seen[seen.length - 1], en["shell.skip"], seen.join(" | "));
+  await p.keyboard.press("Enter");
+  assert.equal(await p.evaluate(() => document.activeElement.id), "main");
+
+  // Phone width: one column, the menu behind a button.
+  await p.setViewportSize({ width: 390, height: 844 });
+  await p.goto(c.url + "/#/");
+  await heading(p, en["dash.title"]);
+  const menu = p.getByRole("button", { name: en["nav.menu"] });
+  assert.ok(await menu.isVisible());
+  assert.ok(!(await p.getByRole("link", { name: en["nav.jobs"], exact: true }).isVisible()));
+  await menu.click();
+  await p.getByRole("link", { name: en["nav.jobs"], exact: true }).click();
+  await heading(p, en["jobs.title"]);
+  await axe(p, "jobs (phone)");
+  await shot(p, "jobs-phone-en", true);
+  await p.setViewportSize({ width: 1280, height: 860 });
+
+  // An expired session gets its own page, and signing in returns here.
+  await p.goto(c.url + "/#/centers");
+  await heading(p, en["centers.title"]);
+  c.sql("UPDATE sessions SET expires_at = 1");
+  await expecting(b, [401], async () => {
+    await p.goto(c.url + "/#/jobs");
+    await p.getByText(en["signin.expired"]).waitFor();
+  });
+  await p.getByLabel(en["signin.user"]).fill("alice");
+  await p.getByLabel(en["signin.password"], { exact: true }).fill("alice-password");
+  await p.getByRole("button", { name: en["signin.submit"] }).click();
+  await heading(p, en["jobs.title"]);
+
+  // Sign out: the cookie is gone and pages need a sign-in again.
+  await p.getByRole("button", { name: en["shell.signout"] }).click();
+  await p.getByText(en["signin.signedout"]).waitFor();
+  await shot(p, "signin-en", true);
+  await p.goto(c.url + "/#/jobs");
+  await heading(p, en["signin.title"]);
+  noErrors(b);
+  await b.ctx.close();
+});
+
+test("another user cannot open alice's job, not even by its URL; no admin pages", async () => {
+  const mine = await c.api("POST", "/jobs", { command: "echo secret-of-alice", name: "private" }, alice);
+  await c.waitJob(alice, mine.id, ["succeeded"]);
+  const b = await browser("en-US");
+  const p = b.page;
+  await signIn(b, "bob", "bob-password", "en");
+  await expecting(b, [404], async () => {
+    await p.goto(c.url + "/#/jobs/" + mine.id);
+    await heading(p, en["error.notfound"]);
+  });
+  assert.equal(await p.getByText("secret-of-alice").count(), 0);
+  await axe(p, "not found");
+  await shot(p, "notfound-en");
+  // Not in his list either.
+  await p.goto(c.url + "/#/jobs");
+  await heading(p, en["jobs.title"]);
+  await p.getByText(en["jobs.none"]).waitFor();
+  // Admin pages say "not allowed", and the API agrees.
+  await p.goto(c.url + "/#/admin/users");
+  await heading(p, en["error.forbidden"]);
+  await axe(p, "forbidden");
+  await shot(p, "forbidden-en");
+  assert.equal(await p.getByRole("link", { name: en["nav.admin.users"] }).count(), 0);
+  noErrors(b);
+  await b.ctx.close();
+});
+
+test("platform admin: add a user, register a center and see its join token", async () => {
+  const b = await browser("zh-CN");
+  const p = b.page;
+  await signIn(b, "admin", (await import("./cluster.mjs")).ADMIN_PASSWORD, "zh-CN");
+  await p.getByRole("link", { name: zh["nav.admin.users"] }).click();
+  await heading(p, zh["admin.users.title"]);
+  await p.getByLabel(zh["admin.users.name"]).fill("carol");
+  await p.getByLabel(zh["admin.users.password"]).fill("carol-password");
+  await p.getByRole("button", { name: zh["admin.users.create"] }).click();
+  await p.getByRole("cell", { name: "carol", exact: true }).waitFor();
+  await c.login("carol", "carol-password");
+  await axe(p, "admin users");
+  await shot(p, "admin-users-zh", true);
+
+  await p.getByRole("link", { name: zh["nav.admin.centers"] }).click();
+  await heading(p, zh["admin.centers.title"]);
+  await p.getByLabel(zh["admin.centers.name"]).fill("gamma");
+  await p.getByRole("button", { name: zh["admin.centers.create"], exact: true }).click();
+  const cmd = await p.locator("pre").filter({ hasText: "--join-token hpcj_" }).textContent();
+  const token = cmd.match(/--join-token (\S+)/)[1];
+  // The token shown is real: an agent can join with it.
+  const j = await c.api("POST", "/centers/join", { join_token: token, adapter: "none" });
+  assert.equal(j.center_name, "gamma");
+  await p.getByRole("button", { name: zh["admin.centers.drain"].replace("{name}", "alpha") }).click();
+  await p.getByRole("button", { name: zh["admin.centers.undrain"].replace("{name}", "alpha") }).waitFor();
+  await p.getByRole("button", { name: zh["admin.centers.undrain"].replace("{name}", "alpha") }).click();
+  await p.getByRole("button", { name: zh["admin.centers.drain"].replace("{name}", "alpha") }).waitFor();
+  await axe(p, "admin centers");
+  await shot(p, "admin-centers-zh", true);
+  noErrors(b);
+  await b.ctx.close();
+});
