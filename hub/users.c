@@ -163,6 +163,7 @@ static int disable_fn(struct hpcnet_db *db, void *arg)
 int hpcnet_h_users_disable(struct hpcnet_req *r)
 {
 	struct disable_write w = { .by = r->user_name, .billing = &r->hub->billing };
+	char id[HPCNET_ID_LEN];
 	json_t *u = NULL;
 	int rc;
 
@@ -171,7 +172,8 @@ int hpcnet_h_users_disable(struct hpcnet_req *r)
 	r->perm_checked = 1; /* platform admins only: the route gate decided */
 	if (hpcnet_users_find(hpcnet_req_db(r), r->params[0], &u) < 0)
 		return hpcnet_reply_problem(r, 404, "no user '%s'", r->params[0]);
-	w.user_id = json_string_value(json_object_get(u, "id"));
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(u, "id")));
+	w.user_id = id; /* u is reloaded below */
 	snprintf(r->audit_object, sizeof(r->audit_object), "%s", w.user_id);
 	if (w.disable && strcmp(w.user_id, r->user_id) == 0) {
 		hpcnet_reply_problem(r, 409, "you cannot disable yourself");
