@@ -118,6 +118,7 @@ struct hpcnet_buf;
 void hpcnet_csv_field(struct hpcnet_buf *b, const char *s, int last);
 /* settlements.c */
 int hpcnet_h_settlements_get(struct hpcnet_req *r);
+int hpcnet_h_settlements_payout(struct hpcnet_req *r);
 /* quotas.c */
 int hpcnet_h_quotas_get(struct hpcnet_req *r);
 int hpcnet_h_quotas_set(struct hpcnet_req *r);

@@ -100,6 +100,7 @@ const struct hpcnet_perm_rule hpcnet_perm_rules[] = {
 	{ "usage.read", NULL, NULL, { SIGNED_IN(ANY) } },
 	{ "invoices.read", NULL, NULL, { SIGNED_IN(ANY) } },
 	{ "settlements.read", NULL, NULL, { [PADMIN] = ANY } },
+	{ "settlements.payout", NULL, NULL, { [PADMIN] = ANY } },
 	{ "quotas.read", NULL, NULL, { SIGNED_IN(ANY) } },
 	{ "quotas.manage", NULL, NULL, { [PADMIN] = ANY } },
 

@@ -82,6 +82,8 @@ const struct hpcnet_route hpcnet_routes[] = {
 	{ "GET", "/api/v1/invoices", "invoices.read", hpcnet_h_invoices_list },
 	{ "GET", "/api/v1/invoices/{id}", "invoices.read", hpcnet_h_invoices_get },
 	{ "GET", "/api/v1/settlements/{id}", "settlements.read", hpcnet_h_settlements_get },
+	{ "POST", "/api/v1/settlements/{id}/payouts", "settlements.payout",
+	  hpcnet_h_settlements_payout },
 	{ "GET", "/api/v1/quotas", "quotas.read", hpcnet_h_quotas_get },
 	{ "POST", "/api/v1/quotas", "quotas.manage", hpcnet_h_quotas_set },
 	{ "DELETE", "/api/v1/quotas/{id}", "quotas.manage", hpcnet_h_quotas_delete },

@@ -4,14 +4,16 @@
  * center (its prices x usage: earned, of which the platform's commission
  * and the merchant's share, the rest net to the center), JSON or CSV.
  * Built from the ledger's charge transactions of the month, so it agrees
- * with the accounts to the minor unit. Administrators only.
+ * with the accounts to the minor unit. .../payouts pays each center's net
+ * of the month out of the platform (once per center and month).
+ * Administrators only.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "hpcnet/error.h"
-#include "hub/billing/pricing.h"
+#include "hub/billing/billing.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
 #include "hub/store/billing_store.h"
@@ -88,4 +90,56 @@ int hpcnet_h_settlements_get(struct hpcnet_req *r)
 		"commission_percent", pct, "centers", centers, "total_earned", (json_int_t)earned,
 		"platform_commission", (json_int_t)comm, "merchant_share", (json_int_t)merchant,
 		"merchants", "generated_at", now));
+}
+
+struct payout_write {
+	const struct hpcnet_billing_cfg *billing;
+	const char *period, *by;
+	json_t *out; /* [{center_id, center, amount, result}] */
+};
+
+static int payout_fn(struct hpcnet_db *db, void *arg)
+{
+	struct payout_write *w = arg;
+	json_t *rows = NULL, *row;
+	size_t i;
+	int rc = hpcnet_store_settlement(db, w->period, &rows);
+
+	json_array_clear(w->out);
+	json_array_foreach(rows, i, row) {
+		int64_t paid = 0;
+
+		if (rc < 0)
+			break;
+		rc = hpcnet_billing_payout(db, w->billing, json_string_value(json_object_get(row,
+								"center_id")),
+					   w->period, w->by, hpcnet_now_ms(), &paid);
+		if (rc >= 0)
+			json_array_append_new(w->out, json_pack("{s:O, s:O, s:I, s:s}",
+				"center_id", json_object_get(row, "center_id"),
+				"center", json_object_get(row, "center"), "amount", (json_int_t)paid,
+				"result", rc == 1 ? "paid before" : paid ? "paid" : "nothing to pay"));
+	}
+	json_decref(rows);
+	return rc < 0 ? rc : 0;
+}
+
+int hpcnet_h_settlements_payout(struct hpcnet_req *r)
+{
+	struct payout_write w = { .billing = &r->hub->billing, .period = r->params[0],
+				  .by = r->user_id, .out = json_array() };
+	int rc;
+
+	if (!hpcnet_period_valid(r->params[0])) {
+		json_decref(w.out);
+		return hpcnet_reply_problem(r, 404, "'%s' is not a month: settlements are named"
+					    " YYYY-MM", r->params[0]);
+	}
+	rc = hpcnet_req_write(r, payout_fn, &w);
+	if (rc < 0) {
+		json_decref(w.out);
+		return hpcnet_reply_error(r, rc);
+	}
+	return hpcnet_reply_json(r, 200, json_pack("{s:s, s:s, s:o}", "period", r->params[0],
+						   "currency", r->hub->billing.currency, "payouts", w.out));
 }

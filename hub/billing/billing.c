@@ -387,3 +387,50 @@ int hpcnet_billing_topup(struct hpcnet_db *db, const struct hpcnet_billing_cfg *
 					.by = by, .now = now, .e = e, .n = 2 };
 	return hpcnet_ledger_post(db, &tx);
 }
+
+int hpcnet_billing_payout(struct hpcnet_db *db, const struct hpcnet_billing_cfg *cfg,
+			  const char *center_id, const char *period, const char *by, int64_t now,
+			  int64_t *amount)
+{
+	char acc[HPCNET_ID_LEN], ext[HPCNET_ID_LEN], key[160], today[8];
+	struct hpcnet_ledger_entry e[2];
+	struct hpcnet_balance b;
+	struct hpcnet_ledger_tx tx;
+	json_t *rows = NULL, *row;
+	int64_t net = 0;
+	size_t i;
+	int rc;
+
+	if (amount)
+		*amount = 0;
+	snprintf(key, sizeof(key), "payout:%s:%s", center_id, period);
+	rc = hpcnet_store_ledger_tx_find(db, key, &row);
+	json_decref(row);
+	if (rc != 0)
+		return rc < 0 ? rc : 1;
+	rc = hpcnet_store_settlement(db, period, &rows);
+	json_array_foreach(rows, i, row)
+		if (strcmp(json_string_value(json_object_get(row, "center_id")), center_id) == 0)
+			net = iv(row, "net");
+	json_decref(rows);
+	if (rc == 0)
+		rc = hpcnet_ledger_balance(db, "center", center_id, cfg->currency, &b);
+	if (rc < 0)
+		return rc;
+	if (net > b.balance)
+		net = b.balance > 0 ? b.balance : 0;
+	rc = hpcnet_ledger_account(db, "center", center_id, "main", cfg->currency, now, acc);
+	if (rc == 0)
+		rc = hpcnet_ledger_account(db, "external", "world", "main", cfg->currency, now, ext);
+	if (rc < 0)
+		return rc;
+	e[0] = (struct hpcnet_ledger_entry){ acc, -net };
+	e[1] = (struct hpcnet_ledger_entry){ ext, net };
+	hpcnet_ledger_period(now, today);
+	tx = (struct hpcnet_ledger_tx){ .key = key, .kind = "payout", .period = today,
+					.memo = period, .by = by, .now = now, .e = e, .n = 2 };
+	rc = hpcnet_ledger_post(db, &tx);
+	if (rc == 0 && amount)
+		*amount = net;
+	return rc;
+}

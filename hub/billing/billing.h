@@ -92,5 +92,13 @@ int hpcnet_billing_sweep(struct hpcnet_db *db, const struct hpcnet_billing_cfg *
 int hpcnet_billing_topup(struct hpcnet_db *db, const struct hpcnet_billing_cfg *cfg,
 			 const char *kind, const char *owner_id, int64_t amount, const char *key,
 			 const char *by, const char *memo, int64_t now);
+/* Pays a center's earnings of a period out of the platform: its net from
+ * that period's charges (the settlement figure), capped by what its
+ * account holds, to the external account, under the key
+ * "payout:<center>:<period>". 0 paid (or nothing to pay), 1 paid before.
+ * *amount (may be NULL) gets what was paid. */
+int hpcnet_billing_payout(struct hpcnet_db *db, const struct hpcnet_billing_cfg *cfg,
+			  const char *center_id, const char *period, const char *by, int64_t now,
+			  int64_t *amount);
 
 #endif

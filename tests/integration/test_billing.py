@@ -298,5 +298,55 @@ class QuotaTest(ClusterTest):
                                                     token=self.admin).status, 200)
 
 
+class ChargeCrashTest(ClusterTest):
+    """kill -9 of the hub while it charges many jobs: after restarts every
+    job is charged exactly once and the books balance to the minor unit."""
+
+    def setUp(self):
+        type(self).c = self.c = Cluster("billing-crash", center_ttl=5).start_hub()
+        self.c.start_agent("alpha", cores=8)
+        self.c.wait_online(["alpha"])
+        admin = self.c.admin_token()
+        r = self.c.post("/api/v1/centers/alpha/prices",
+                        {"items": [{"resource": "core_hour", "price": 360000}]}, token=admin)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(self.c.post("/api/v1/prices/%s/approve" % r.json["id"],
+                                     token=admin).status, 200)
+        self.u = self.c.create_user("mia")
+        r = self.c.post("/api/v1/accounts/user:mia/topup", {"amount": 10 ** 9}, token=admin)
+        self.assertEqual(r.status, 201, r)
+
+    def tearDown(self):
+        self.c.stop()
+
+    def test_hub_kill9_while_charging_200_jobs(self):
+        ids = [self.c.submit(self.u, name="c%d" % i, command="sleep 0.%d" % (3 + i % 5),
+                             walltime_seconds=60)["id"] for i in range(200)]
+        for _ in range(3):
+            wait_for(lambda: self.c.sql("SELECT COUNT(*) FROM holds WHERE status = 'charged'")
+                     [0][0] >= 10, timeout=60, what="charges under way")
+            time.sleep(0.3)
+            self.c.kill_hub()
+            self.c.start_hub()
+        wait_for(lambda: self.c.sql("SELECT COUNT(*) FROM holds WHERE status = 'charged'")[0][0]
+                 == 200, timeout=240, interval=0.5, what="all 200 jobs charged")
+        jobs = {j["id"]: j for j in self.c.all_jobs(self.u)}
+        self.assertTrue(all(jobs[i]["state"] == "succeeded" for i in ids))
+        per_job = dict(self.c.sql("SELECT job_id, COUNT(*) FROM ledger_transactions"
+                                  " WHERE idempotency_key LIKE 'charge:%' GROUP BY job_id"))
+        self.assertEqual(set(per_job), set(ids))
+        self.assertEqual(set(per_job.values()), {1}, "a job charged twice")
+        holds = dict(self.c.sql("SELECT job_id, charged FROM holds"))
+        total = sum(holds.values())
+        self.assertGreater(total, 200 * 20, "the jobs really cost something")
+        b = self.c.get("/api/v1/accounts/me", token=self.u).json
+        self.assertEqual((b["balance"], b["held"]), (10 ** 9 - total, 0))
+        earned = self.c.sql("SELECT SUM(e.amount) FROM ledger_entries e JOIN accounts a"
+                            " ON a.id = e.account_id WHERE a.owner_kind IN ('center', 'platform')")
+        self.assertEqual(earned[0][0], total)
+        audit = self.c.get("/api/v1/ledger/audit", token=self.c.admin_token()).json
+        self.assertTrue(audit["ok"], audit)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
