@@ -3,7 +3,7 @@
  * /api/v1/accounts: balances, ledger entries, top-ups and credit limits;
  * /api/v1/ledger/audit: the books' invariants. A user sees their own
  * account; administrators see and move every account. An account is
- * named by its id (acc_...) or by its owner: "user:NAME", "center:NAME",
+ * named by its id (acc_...) or by its owner: "user:NAME", "org:NAME", "center:NAME",
  * "platform", "external". Top-ups take an Idempotency-Key: the same key
  * again applies nothing and answers with the account as it is.
  */
@@ -55,6 +55,9 @@ int hpcnet_accounts_resolve(struct hpcnet_req *r, const char *spec, struct hpcne
 	} else if (colon && strncmp(spec, "center:", 7) == 0) {
 		rc = hpcnet_store_center_get(hpcnet_req_db(r), colon + 1, &row);
 		o->kind = "center";
+	} else if (colon && strncmp(spec, "org:", 4) == 0) {
+		rc = hpcnet_store_org_get(hpcnet_req_db(r), colon + 1, &row);
+		o->kind = "org";
 	} else {
 		rc = HPCNET_ENOTFOUND;
 	}
@@ -65,7 +68,7 @@ int hpcnet_accounts_resolve(struct hpcnet_req *r, const char *spec, struct hpcne
 	json_decref(row);
 	if (rc == HPCNET_ENOTFOUND)
 		hpcnet_reply_problem(r, 404, "no account '%s': name one as acc_..., user:NAME,"
-				     " center:NAME, platform or external", spec);
+				     " org:NAME, center:NAME, platform or external", spec);
 	else if (rc < 0)
 		hpcnet_reply_error(r, rc);
 	return rc;

@@ -13,7 +13,7 @@ struct hpcnet_owner {
 	char name[128];
 };
 
-/* "acc_...", "user:NAME", "center:NAME", "platform" or "external" -> owner.
+/* "acc_...", "user:NAME", "org:NAME", "center:NAME", "platform" or "external" -> owner.
  * 0, or a 404 has been queued and <0 returned. */
 int hpcnet_accounts_resolve(struct hpcnet_req *r, const char *spec, struct hpcnet_owner *o);
 

@@ -108,6 +108,10 @@ int hpcnet_h_usage_job(struct hpcnet_req *r);
  * ?user=NAME, or with all_ok and no ?user, everyone (user_id ""). 0, or
  * a 400/403 has been queued and <0 returned. */
 int hpcnet_usage_subject(struct hpcnet_req *r, char user_id[48], int all_ok);
+/* ?org=NAME: an org whose money the caller may see (its admins, platform
+ * admins). 1 with org_id set, 0 no ?org, or a 404 has been queued and <0
+ * returned. */
+int hpcnet_usage_org(struct hpcnet_req *r, char org_id[48]);
 /* invoices.c */
 int hpcnet_h_invoices_list(struct hpcnet_req *r);
 int hpcnet_h_invoices_get(struct hpcnet_req *r);

@@ -3,8 +3,9 @@
  * /api/v1/invoices: a payer's monthly invoices, JSON or CSV (?format=csv).
  * An invoice lists every charged job of the month, one line per job and
  * resource with the billed quantity and its amount (rounded per job per
- * resource, so the lines add up to the total). Users see their own;
- * administrators anyone's (?user=NAME).
+ * resource, so the lines add up to the total). The payer is a user (their
+ * own; platform admins: ?user=NAME) or an organization (?org=NAME: its
+ * admins and platform admins), which pays for its projects' jobs.
  */
 #include <stdio.h>
 #include <string.h>
@@ -50,21 +51,34 @@ void hpcnet_csv_field(struct hpcnet_buf *b, const char *s, int last)
 	hpcnet_buf_add(b, last ? "\r\n" : ",", last ? 2 : 1);
 }
 
+/* The payer an invoice request names: ?org=NAME or a user. 0, or a reply
+ * has been queued and <0 returned. */
+static int invoice_payer(struct hpcnet_req *r, const char **kind, char id[HPCNET_ID_LEN])
+{
+	int org = hpcnet_usage_org(r, id);
+
+	if (org < 0)
+		return org;
+	*kind = org ? "org" : "user";
+	return org ? 0 : hpcnet_usage_subject(r, id, 0);
+}
+
 int hpcnet_h_invoices_list(struct hpcnet_req *r)
 {
-	char user_id[HPCNET_ID_LEN];
+	char payer[HPCNET_ID_LEN];
 	json_t *rows = NULL, *row;
+	const char *kind;
 	size_t i;
 	int rc;
 
-	if (hpcnet_usage_subject(r, user_id, 0) < 0)
+	if (invoice_payer(r, &kind, payer) < 0)
 		return 0;
-	rc = hpcnet_store_usage_periods(hpcnet_req_db(r), "user", user_id, &rows);
+	rc = hpcnet_store_usage_periods(hpcnet_req_db(r), kind, payer, &rows);
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
 	json_array_foreach(rows, i, row) {
-		json_object_set_new(row, "payer_kind", json_string("user"));
-		json_object_set_new(row, "payer_id", json_string(user_id));
+		json_object_set_new(row, "payer_kind", json_string(kind));
+		json_object_set_new(row, "payer_id", json_string(payer));
 		json_object_set(row, "total", json_object_get(row, "amount"));
 		json_object_del(row, "amount");
 	}
@@ -108,8 +122,8 @@ static void csv_invoice(struct hpcnet_req *r, const char *period, const char *pa
 
 int hpcnet_h_invoices_get(struct hpcnet_req *r)
 {
-	const char *format = hpcnet_req_query(r, "format");
-	char user_id[HPCNET_ID_LEN], now[40];
+	const char *format = hpcnet_req_query(r, "format"), *kind;
+	char payer[HPCNET_ID_LEN], now[40];
 	json_t *rows = NULL, *row, *lines, *u = NULL;
 	int64_t total = 0;
 	size_t i;
@@ -120,11 +134,12 @@ int hpcnet_h_invoices_get(struct hpcnet_req *r)
 					    r->params[0]);
 	if (format && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
 		return hpcnet_reply_problem(r, 400, "'format' must be json or csv");
-	if (hpcnet_usage_subject(r, user_id, 0) < 0)
+	if (invoice_payer(r, &kind, payer) < 0)
 		return 0;
-	rc = hpcnet_store_user_by_id(hpcnet_req_db(r), user_id, &u);
+	rc = strcmp(kind, "org") == 0 ? hpcnet_store_org_get(hpcnet_req_db(r), payer, &u)
+				       : hpcnet_store_user_by_id(hpcnet_req_db(r), payer, &u);
 	if (rc == 0)
-		rc = hpcnet_store_usage_lines(r->db, "user", user_id, r->params[0], &rows);
+		rc = hpcnet_store_usage_lines(r->db, kind, payer, r->params[0], &rows);
 	if (rc < 0) {
 		json_decref(u);
 		return hpcnet_reply_error(r, rc);
@@ -148,7 +163,7 @@ int hpcnet_h_invoices_get(struct hpcnet_req *r)
 	} else {
 		hpcnet_time_format(hpcnet_now_ms(), now, sizeof(now));
 		hpcnet_reply_json(r, 200, json_pack("{s:s, s:{s:s, s:s, s:O}, s:s, s:o, s:I, s:s}",
-			"period", r->params[0], "payer", "kind", "user", "id", user_id, "name",
+			"period", r->params[0], "payer", "kind", kind, "id", payer, "name",
 			json_object_get(u, "name"), "currency", r->hub->billing.currency,
 			"lines", lines, "total", (json_int_t)total, "generated_at", now));
 	}

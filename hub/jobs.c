@@ -268,14 +268,17 @@ static int submit_fn(struct hpcnet_db *db, void *arg)
 	/* Checked here, in the serialized write, so concurrent submits see
 	 * each other's jobs: none can take what another already reserved. */
 	if (rc == 0)
-		rc = hpcnet_quota_check(db, w->row->user_id, w->role, &mj, w->row->submitted_at,
-					&w->miss);
+		rc = hpcnet_quota_check(db, w->row->user_id, w->role, w->row->project_id,
+					w->row->org_id, &mj, w->row->submitted_at, &w->miss);
 	if (rc == 0)
 		rc = hpcnet_store_job_insert(db, w->row);
 	if (rc == 0) {
-		struct hpcnet_hold_req hr = { .job_id = w->row->id, .payer_kind = "user",
-					      .payer_id = w->row->user_id, .est = w->est,
-					      .now = w->row->submitted_at };
+		/* the payer: the project's org, else the user (billing.h) */
+		struct hpcnet_hold_req hr = { .job_id = w->row->id,
+					      .payer_kind = w->row->org_id ? "org" : "user",
+					      .payer_id = w->row->org_id ? w->row->org_id
+									  : w->row->user_id,
+					      .est = w->est, .now = w->row->submitted_at };
 
 		rc = hpcnet_billing_hold(db, w->billing, &hr, &w->bal);
 	}
@@ -298,10 +301,11 @@ static void reply_funds(struct hpcnet_req *r, const struct submit_write *w)
 	hpcnet_money_format(w->bal.credit_limit, credit, sizeof(credit));
 	hpcnet_reply_problem(r, 402, "insufficient funds: this job needs a hold of %s %s (its"
 			     " request for its whole walltime at the %s) but only %s %s is available"
-			     " (balance %s + credit limit %s; %s more is held by your running jobs)."
-			     " Ask a platform administrator to top up your account, or ask for fewer"
-			     " resources or a shorter walltime", need, cur, w->est->basis, avail, cur,
-			     bal, credit, held);
+			     " to %s (balance %s + credit limit %s; %s more is held by unfinished"
+			     " jobs). Ask a platform administrator to top up the account, or ask for"
+			     " fewer resources or a shorter walltime", need, cur, w->est->basis, avail,
+			     cur, w->row->org_id ? "the project's organization" : "you", bal, credit,
+			     held);
 	json_object_set_new(r->json, "needed", json_integer(w->est->amount));
 	json_object_set_new(r->json, "available", json_integer(w->bal.available));
 	json_object_set_new(r->json, "currency", json_string(cur));
@@ -310,11 +314,11 @@ static void reply_funds(struct hpcnet_req *r, const struct submit_write *w)
 /* 409 naming the quota, its limit and what is left. */
 static void reply_quota(struct hpcnet_req *r, const struct hpcnet_quota_miss *m)
 {
-	hpcnet_reply_problem(r, 409, "quota exceeded: %s%s%s%s (%s) is %lld %s; %lld used or"
-			     " reserved by your unfinished jobs, %lld left, this job asks for %lld."
+	hpcnet_reply_problem(r, 409, "quota exceeded: %s%s%s of %s (%s) is %lld %s; %lld used or"
+			     " reserved by unfinished jobs, %lld left, this job asks for %lld."
 			     " Wait for jobs to end, ask for less, or ask an administrator to raise"
-			     " the quota", m->resource, *m->gpu_model ? " of " : "", m->gpu_model, "",
-			     m->period, (long long)m->limit, m->unit, (long long)m->used,
+			     " the quota", m->resource, *m->gpu_model ? " of " : "", m->gpu_model,
+			     m->scope, m->period, (long long)m->limit, m->unit, (long long)m->used,
 			     (long long)m->left, (long long)m->asked);
 	json_object_set_new(r->json, "quota", json_string(m->resource));
 	json_object_set_new(r->json, "limit", json_integer(m->limit));

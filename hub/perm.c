@@ -89,7 +89,7 @@ const struct hpcnet_perm_rule hpcnet_perm_rules[] = {
 	/* money (hub/{prices,accounts,usage,invoices,quotas}.c). Rules with
 	 * [USER] = ANY leave the object to the handler's own check. */
 	{ "prices.read", NULL, NULL, { SIGNED_IN(ANY) } },
-	{ "prices.set", NULL, NULL, { [PADMIN] = ANY } },
+	{ "prices.set", "center", NULL, { [OPERATOR] = CENTER, [PADMIN] = ANY } },
 	{ "prices.decide", NULL, NULL, { [PADMIN] = ANY } },
 	{ "accounts.me", NULL, NULL, { SIGNED_IN(ANY) } },
 	{ "accounts.list", NULL, NULL, { [PADMIN] = ANY } },
@@ -102,7 +102,7 @@ const struct hpcnet_perm_rule hpcnet_perm_rules[] = {
 	{ "settlements.read", NULL, NULL, { [PADMIN] = ANY } },
 	{ "settlements.payout", NULL, NULL, { [PADMIN] = ANY } },
 	{ "quotas.read", NULL, NULL, { SIGNED_IN(ANY) } },
-	{ "quotas.manage", NULL, NULL, { [PADMIN] = ANY } },
+	{ "quotas.manage", "quota", NULL, { [ORG_ADMIN] = ORGADM, [PADMIN] = ANY } },
 
 	/* audit */
 	{ "audit.read", NULL, NULL, { [PADMIN] = ANY } },

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Price lists: /api/v1/centers/{id}/prices (set, list) and
- * /api/v1/prices (all lists; approve, reject). A list is set pending and
- * takes effect only once a platform administrator approved it, from its
+ * /api/v1/prices (all lists; approve, reject). A center's operator (or a
+ * platform admin) sets a list, pending; it takes effect only once a
+ * platform administrator approved it, from its
  * effective_from on; jobs keep the prices in force when they were
  * submitted (see hub/billing/billing.h). The items are validated by
  * hub/billing/pricing.c, which also defines the rounding.
@@ -16,6 +17,7 @@
 #include "hub/billing/pricing.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
+#include "hub/perm.h"
 #include "hub/store/billing_store.h"
 #include "hub/store/store.h"
 #include "hub/validate.h"
@@ -126,7 +128,12 @@ int hpcnet_h_prices_set(struct hpcnet_req *r)
 	const char *from;
 	int rc;
 
-	if (path_center(r, &c) < 0 || hpcnet_req_json(r, &body) < 0)
+	struct hpcnet_perm_obj o = { .type = "center", .id = r->params[0] };
+
+	if (path_center(r, &c) < 0)
+		goto out;
+	o.center_id = json_string_value(json_object_get(c, "id"));
+	if (hpcnet_perm_check(r, "prices.set", &o) < 0 || hpcnet_req_json(r, &body) < 0)
 		goto out;
 	errors = hpcnet_validate(body, price_fields);
 	w.currency = json_string_value(json_object_get(body, "currency"));

@@ -2,8 +2,10 @@
 /*
  * /api/v1/quotas: use against limits (the caller's, or ?user=NAME for
  * administrators; ?all=1 lists every quota set), and setting/removing
- * quotas (administrators). Enforcement is in hub/billing/quota.c, called
- * from the submit write.
+ * quotas: platform admins for users and roles, org admins (and platform
+ * admins) for their orgs and their orgs' projects ("quotas.manage" in
+ * hub/perm.c). Enforcement is in hub/billing/quota.c, called from the
+ * submit write.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "hub/billing/quota.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
+#include "hub/perm.h"
 #include "hub/store/billing_store.h"
 #include "hub/store/store.h"
 #include "hub/validate.h"
@@ -75,6 +78,7 @@ int hpcnet_h_quotas_set(struct hpcnet_req *r)
 					   "storage_bytes", NULL };
 	json_t *body = NULL, *errors, *u = NULL;
 	struct quota_write w = { .by = r->user_id };
+	struct hpcnet_perm_obj obj = { .type = "quota" };
 	char id[HPCNET_ID_LEN];
 	const char *scope;
 	int k, rc;
@@ -112,10 +116,27 @@ int hpcnet_h_quotas_set(struct hpcnet_req *r)
 	} else if (scope && (strcmp(scope, "role:user") == 0 || strcmp(scope, "role:admin") == 0)) {
 		w.kind = "role";
 		w.scope_id = scope + 5;
+	} else if (scope && (strncmp(scope, "org:", 4) == 0 || strncmp(scope, "project:", 8) == 0)) {
+		int org = scope[0] == 'o';
+
+		w.kind = org ? "org" : "project";
+		rc = org ? hpcnet_store_org_get(hpcnet_req_db(r), scope + 4, &u)
+			 : hpcnet_store_project_get(hpcnet_req_db(r), scope + 8, &u);
+		if (rc == 0) {
+			w.scope_id = json_string_value(json_object_get(u, "id"));
+			obj.org_id = json_string_value(json_object_get(u, org ? "id" : "org_id"));
+		} else if (rc == HPCNET_ENOTFOUND) {
+			hpcnet_validate_add(&errors, "scope", "no %s '%s'", w.kind, scope + (org ? 4 : 8));
+		} else {
+			goto fail;
+		}
 	} else if (scope) {
-		hpcnet_validate_add(&errors, "scope", "must be user:NAME or role:user / role:admin"
-				    " (project and org quotas come with projects)");
+		hpcnet_validate_add(&errors, "scope", "must be user:NAME, role:user, role:admin,"
+				    " org:NAME or project:ORG/NAME");
 	}
+	/* Users and roles: platform admins; an org and its projects: its admins too. */
+	if (!errors && hpcnet_perm_check(r, "quotas.manage", &obj) < 0)
+		goto out;
 	if (errors) {
 		hpcnet_reply_invalid(r, errors);
 		goto out;
@@ -145,8 +166,23 @@ static int quota_del_fn(struct hpcnet_db *db, void *arg)
 
 int hpcnet_h_quotas_delete(struct hpcnet_req *r)
 {
-	int rc = hpcnet_id_valid("quo", r->params[0]) ? hpcnet_req_write(r, quota_del_fn,
-									 r->params[0]) : 0;
+	struct hpcnet_perm_obj obj = { .type = "quota", .id = r->params[0] };
+	json_t *q = NULL;
+	int rc = hpcnet_id_valid("quo", r->params[0]) ? hpcnet_store_quota_get(hpcnet_req_db(r),
+									       r->params[0], &q)
+						      : HPCNET_ENOTFOUND;
+
+	if (rc == 0) {
+		obj.org_id = json_string_value(json_object_get(q, "org_id"));
+		rc = hpcnet_perm_check(r, "quotas.manage", &obj) < 0 ? 1 : 0;
+	}
+	json_decref(q);
+	if (rc == 1)
+		return 0;
+	if (rc == 0)
+		rc = hpcnet_req_write(r, quota_del_fn, r->params[0]);
+	else if (rc == HPCNET_ENOTFOUND)
+		rc = 0;
 
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);

@@ -3,8 +3,9 @@
  * /api/v1/usage: metered usage summed by center, user, day, job or period
  * (the portal's charts, `hpcnet usage`), and /api/v1/jobs/{id}/usage: one
  * job's records with the center's figure beside the hub's check and the
- * discrepancy flag, plus its hold. Users see their own usage;
- * administrators anyone's (?user=NAME) or everyone's.
+ * discrepancy flag, plus its hold. Users see their own usage; org admins
+ * what their org pays for (?org=NAME); platform admins anyone's
+ * (?user=NAME) or everyone's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "hub/billing/pricing.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
+#include "hub/perm.h"
 #include "hub/store/billing_store.h"
 #include "hub/store/store.h"
 #include "hub/view.h"
@@ -42,6 +44,32 @@ static int day_ok(const char *s)
 	return s[10] == '\0';
 }
 
+int hpcnet_usage_org(struct hpcnet_req *r, char org_id[HPCNET_ID_LEN])
+{
+	const char *org = hpcnet_req_query(r, "org");
+	struct hpcnet_perm_obj o = { .type = "org", .id = org };
+	json_t *row = NULL;
+	int rc;
+
+	org_id[0] = '\0';
+	if (!org)
+		return 0;
+	rc = hpcnet_store_org_get(hpcnet_req_db(r), org, &row);
+	if (rc == 0) {
+		snprintf(org_id, HPCNET_ID_LEN, "%s", json_string_value(json_object_get(row, "id")));
+		o.org_id = org_id;
+		/* the org's money: its admins and platform admins (accounts.read) */
+		rc = hpcnet_perm_allows(r, "accounts.read", &o);
+		rc = rc == 0 ? HPCNET_ENOTFOUND : rc < 0 ? rc : 1;
+	}
+	json_decref(row);
+	if (rc == HPCNET_ENOTFOUND)
+		hpcnet_reply_problem(r, 404, "no organization '%s' whose accounts you administer", org);
+	else if (rc < 0)
+		hpcnet_reply_error(r, rc);
+	return rc < 0 ? rc : 1;
+}
+
 int hpcnet_usage_subject(struct hpcnet_req *r, char user_id[HPCNET_ID_LEN], int all_ok)
 {
 	const char *user = hpcnet_req_query(r, "user");
@@ -68,29 +96,28 @@ int hpcnet_usage_subject(struct hpcnet_req *r, char user_id[HPCNET_ID_LEN], int 
 
 int hpcnet_h_usage_get(struct hpcnet_req *r)
 {
-	static const char *bys[] = { "center", "user", "day", "job", "period", NULL };
+	static const char *bys[] = { "center", "user", "project", "day", "job", "period", NULL };
 	const char *by = hpcnet_req_query(r, "by"), *since = hpcnet_req_query(r, "since");
 	const char *until = hpcnet_req_query(r, "until");
-	char user_id[HPCNET_ID_LEN];
+	char user_id[HPCNET_ID_LEN], org_id[HPCNET_ID_LEN];
 	json_t *rows = NULL, *row;
 	size_t i;
-	int k, rc;
+	int k, rc, org;
 
 	if (!by)
 		by = "center";
 	for (k = 0; bys[k] && strcmp(bys[k], by) != 0; k++)
 		;
-	if (strcmp(by, "project") == 0)
-		return hpcnet_reply_problem(r, 422, "jobs carry no project yet: use by=center, user,"
-					    " day, job or period");
 	if (!bys[k])
-		return hpcnet_reply_problem(r, 400, "'by' must be center, user, day, job or period");
+		return hpcnet_reply_problem(r, 400, "'by' must be center, user, project, day, job or"
+					    " period");
 	if ((since && !day_ok(since)) || (until && !day_ok(until)))
 		return hpcnet_reply_problem(r, 400, "'since' and 'until' are days: YYYY-MM-DD (UTC)");
-	if (hpcnet_usage_subject(r, user_id, 1) < 0)
+	org = hpcnet_usage_org(r, org_id);
+	if (org < 0 || (!org && hpcnet_usage_subject(r, user_id, 1) < 0))
 		return 0;
-	rc = hpcnet_store_usage_summary(hpcnet_req_db(r), by, *user_id ? user_id : NULL, since,
-					until, &rows);
+	rc = hpcnet_store_usage_summary(hpcnet_req_db(r), by, !org && *user_id ? user_id : NULL,
+					org ? org_id : NULL, since, until, &rows);
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
 	json_array_foreach(rows, i, row) {

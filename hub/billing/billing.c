@@ -22,9 +22,10 @@ void hpcnet_billing_defaults(struct hpcnet_billing_cfg *cfg)
 
 void hpcnet_billing_payer(json_t *job, const char **kind, const char **id)
 {
-	/* Jobs carry no project yet: the user pays. */
-	*kind = "user";
-	*id = json_string_value(json_object_get(job, "user_id"));
+	const char *org = json_string_value(json_object_get(job, "org_id"));
+
+	*kind = org ? "org" : "user";
+	*id = org ? org : json_string_value(json_object_get(job, "user_id"));
 }
 
 static int64_t iv(json_t *o, const char *k)

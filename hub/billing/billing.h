@@ -3,8 +3,8 @@
  * What jobs cost: the hold at submit, metering while they run, the charge
  * when they end, and top-ups. The rules:
  *
- * - The payer of a job is its user (a job's project's organization once
- *   jobs carry projects).
+ * - The payer of a job is its project's organization, or its user when
+ *   it has no project.
  * - Hold at submit = the most the job can cost: its request (cores, GPUs,
  *   memory) for its whole walltime (plus the metering grace) at the
  *   highest tier price of the dearest center that could ever run it (the
@@ -44,7 +44,8 @@ struct hpcnet_billing_cfg {
 /* The hub's defaults: EUR, 10 % commission, 5 % tolerance. */
 void hpcnet_billing_defaults(struct hpcnet_billing_cfg *cfg);
 
-/* The payer of a job row (a store job row: user_id ...). */
+/* The payer of a job (a store job row: org_id, user_id): its project's
+ * org, else its user. */
 void hpcnet_billing_payer(json_t *job, const char **kind, const char **id);
 
 struct hpcnet_estimate {

@@ -14,15 +14,34 @@ struct use {
 	const char *unit;
 };
 
+/* Whose use a quota counts: a user's (their own or their role's default
+ * applied to them), a project's or an org's. */
+static void scope_of(json_t *q, const char *user_id, const char **kind, const char **id)
+{
+	const char *k = json_string_value(json_object_get(q, "scope_kind"));
+
+	if (strcmp(k, "project") == 0 || strcmp(k, "org") == 0) {
+		*kind = k;
+		*id = json_string_value(json_object_get(q, "scope_id"));
+	} else {
+		*kind = "user";
+		*id = user_id;
+	}
+}
+
 static int use_of(struct hpcnet_db *db, const char *user_id, json_t *q, int64_t now,
 		  struct use *u)
 {
 	const char *res = json_string_value(json_object_get(q, "resource"));
 	const char *model = json_string_value(json_object_get(q, "gpu_model"));
 	const char *period = json_string_value(json_object_get(q, "period"));
+	const char *kind, *id;
 	char month[8];
 	json_t *active = NULL;
-	int rc = hpcnet_store_quota_active(db, user_id, model, &active);
+	int rc;
+
+	scope_of(q, user_id, &kind, &id);
+	rc = hpcnet_store_quota_active(db, kind, id, model, &active);
 
 	memset(u, 0, sizeof(*u));
 	if (rc < 0)
@@ -39,9 +58,9 @@ static int use_of(struct hpcnet_db *db, const char *user_id, json_t *q, int64_t 
 									       : "gpu_seconds"));
 		u->scale = 3600;
 		u->unit = "hours";
-		rc = hpcnet_store_usage_user_total(db, user_id, cores ? "core" : "gpu", model,
-						   strcmp(period, "month") == 0 ? month : NULL,
-						   &u->used);
+		rc = hpcnet_store_usage_scope_total(db, kind, id, cores ? "core" : "gpu", model,
+						    strcmp(period, "month") == 0 ? month : NULL,
+						    &u->used);
 	} else {
 		/* storage_bytes: nothing meters stored bytes per user until the
 		 * data module exists; shown, never exceeded. */
@@ -58,11 +77,12 @@ static int64_t up_div(int64_t a, int64_t b)
 }
 
 int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *role,
-		       const struct hpcnet_meter_job *mj, int64_t now, struct hpcnet_quota_miss *miss)
+		       const char *project_id, const char *org_id, const struct hpcnet_meter_job *mj,
+		       int64_t now, struct hpcnet_quota_miss *miss)
 {
 	json_t *qs = NULL, *q;
 	size_t i;
-	int rc = hpcnet_store_quota_for_user(db, user_id, role, &qs);
+	int rc = hpcnet_store_quota_binding(db, user_id, role, project_id, org_id, &qs);
 
 	json_array_foreach(qs, i, q) {
 		const char *res = json_string_value(json_object_get(q, "resource"));
@@ -89,6 +109,9 @@ int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *ro
 		if (u.used + u.reserved + asked <= limit * u.scale)
 			continue;
 		memset(miss, 0, sizeof(*miss));
+		snprintf(miss->scope, sizeof(miss->scope), "%s %s",
+			 json_string_value(json_object_get(q, "scope_kind")),
+			 json_string_value(json_object_get(q, "scope_name")));
 		snprintf(miss->resource, sizeof(miss->resource), "%s", res);
 		snprintf(miss->gpu_model, sizeof(miss->gpu_model), "%s", model);
 		snprintf(miss->period, sizeof(miss->period), "%s",
@@ -111,7 +134,7 @@ int hpcnet_quota_status(struct hpcnet_db *db, const char *user_id, const char *r
 {
 	json_t *qs = NULL, *q;
 	size_t i;
-	int rc = hpcnet_store_quota_for_user(db, user_id, role, &qs);
+	int rc = hpcnet_store_quota_binding(db, user_id, role, NULL, "*", &qs);
 
 	*out = json_array();
 	json_array_foreach(qs, i, q) {
@@ -127,8 +150,7 @@ int hpcnet_quota_status(struct hpcnet_db *db, const char *user_id, const char *r
 		json_array_append_new(*out, json_pack("{s:O, s:s, s:O, s:O, s:O, s:O, s:I, s:I, s:I,"
 						      " s:I, s:s}",
 			"id", json_object_get(q, "id"),
-			"scope", strcmp(json_string_value(json_object_get(q, "scope_kind")), "role") == 0
-				? "role" : "user",
+			"scope", json_string_value(json_object_get(q, "scope_kind")),
 			"resource", json_object_get(q, "resource"),
 			"gpu_model", json_object_get(q, "gpu_model"),
 			"period", json_object_get(q, "period"),

@@ -249,23 +249,28 @@ int hpcnet_store_usage_job(struct hpcnet_db *db, const char *job_id, json_t **ou
 	"SELECT " keyexpr " AS key, r.resource, r.model, SUM(r.center_qty) AS center_qty," \
 	" SUM(r.hub_qty) AS hub_qty, SUM(r.billed_qty) AS billed_qty, SUM(r.amount) AS amount," \
 	" SUM(r.flagged) AS flagged, COUNT(DISTINCT r.job_id) AS jobs FROM usage_records r " join \
-	" WHERE (? IS NULL OR r.user_id = ?) AND (? IS NULL OR r.day >= ?)" \
-	" AND (? IS NULL OR r.day <= ?) GROUP BY " keyexpr ", r.resource, r.model" \
-	" ORDER BY key, r.resource, r.model LIMIT 10000"
+	" WHERE (? IS NULL OR r.user_id = ?) AND (? IS NULL OR (r.payer_kind = 'org'" \
+	" AND r.payer_id = ?)) AND (? IS NULL OR r.day >= ?) AND (? IS NULL OR r.day <= ?)" \
+	" GROUP BY " keyexpr ", r.resource, r.model ORDER BY key, r.resource, r.model LIMIT 10000"
 
 int hpcnet_store_usage_summary(struct hpcnet_db *db, const char *by, const char *user_id,
-			       const char *since_day, const char *until_day, json_t **out)
+			       const char *org_id, const char *since_day, const char *until_day,
+			       json_t **out)
 {
 	static const char *q_center = SUMMARY("c.name", "JOIN centers c ON c.id = r.center_id");
 	static const char *q_user = SUMMARY("u.name", "JOIN users u ON u.id = r.user_id");
+	static const char *q_project = SUMMARY("COALESCE(po.name || '/' || p.name, '')",
+		"JOIN jobs j ON j.id = r.job_id LEFT JOIN projects p ON p.id = j.project_id"
+		" LEFT JOIN orgs po ON po.id = p.org_id");
 	static const char *q_day = SUMMARY("r.day", "");
 	static const char *q_period = SUMMARY("r.period", "");
 	static const char *q_job = SUMMARY("r.job_id", "");
 	const char *q = strcmp(by, "center") == 0 ? q_center : strcmp(by, "user") == 0 ? q_user
-		: strcmp(by, "day") == 0 ? q_day : strcmp(by, "job") == 0 ? q_job : q_period;
+		: strcmp(by, "project") == 0 ? q_project : strcmp(by, "day") == 0 ? q_day
+		: strcmp(by, "job") == 0 ? q_job : q_period;
 
-	return hpcnet_db_list_json(db, out, q, "tttttt", user_id, user_id, since_day, since_day,
-				   until_day, until_day);
+	return hpcnet_db_list_json(db, out, q, "tttttttt", user_id, user_id, org_id, org_id,
+				   since_day, since_day, until_day, until_day);
 }
 
 int hpcnet_store_usage_lines(struct hpcnet_db *db, const char *payer_kind, const char *payer_id,
@@ -288,15 +293,23 @@ int hpcnet_store_usage_periods(struct hpcnet_db *db, const char *payer_kind,
 		" GROUP BY period, currency ORDER BY period DESC", "tt", payer_kind, payer_id);
 }
 
-int hpcnet_store_usage_user_total(struct hpcnet_db *db, const char *user_id, const char *resource,
-				  const char *model, const char *since_period, int64_t *out)
+/* One statement per scope column: the SQL never comes from input. */
+#define SCOPE_TOTAL(col) "SELECT COALESCE(SUM(r.billed_qty), 0) FROM usage_records r" \
+	" JOIN jobs j ON j.id = r.job_id WHERE " col " = ? AND r.resource = ? AND r.final = 1" \
+	" AND (? = '' OR r.model = ?) AND (? IS NULL OR r.period >= ?)"
+
+int hpcnet_store_usage_scope_total(struct hpcnet_db *db, const char *scope_kind,
+				   const char *scope_id, const char *resource, const char *model,
+				   const char *since_period, int64_t *out)
 {
+	static const char *q_user = SCOPE_TOTAL("j.user_id"), *q_project = SCOPE_TOTAL("j.project_id"),
+			  *q_org = SCOPE_TOTAL("j.org_id");
+	const char *q = strcmp(scope_kind, "org") == 0 ? q_org
+		: strcmp(scope_kind, "project") == 0 ? q_project : q_user;
+
 	*out = 0;
-	return done(hpcnet_db_get_int(db, out, "SELECT COALESCE(SUM(billed_qty), 0) FROM usage_records"
-				      " WHERE user_id = ? AND resource = ? AND final = 1"
-				      " AND (? = '' OR model = ?) AND (? IS NULL OR period >= ?)",
-				      "tttttt", user_id, resource, model, model, since_period,
-				      since_period));
+	return done(hpcnet_db_get_int(db, out, q, "tttttt", scope_id, resource, model, model,
+				      since_period, since_period));
 }
 
 int hpcnet_store_quota_put(struct hpcnet_db *db, const char *id, const char *scope_kind,
@@ -312,22 +325,42 @@ int hpcnet_store_quota_put(struct hpcnet_db *db, const char *id, const char *sco
 		"ttttttiti", id, scope_kind, scope_id, resource, gpu_model, period, max_value, by, now));
 }
 
-#define QUOTA_COLS "q.id, q.scope_kind, q.scope_id, COALESCE(u.name, q.scope_id) AS scope_name," \
+#define QUOTA_COLS "q.id, q.scope_kind, q.scope_id," \
+	" COALESCE(u.name, o.name, po.name || '/' || p.name, q.scope_id) AS scope_name," \
 	" q.resource, q.gpu_model, q.period, q.max_value, q.set_by, q.updated_at FROM quotas q" \
-	" LEFT JOIN users u ON q.scope_kind = 'user' AND u.id = q.scope_id"
+	" LEFT JOIN users u ON q.scope_kind = 'user' AND u.id = q.scope_id" \
+	" LEFT JOIN orgs o ON q.scope_kind = 'org' AND o.id = q.scope_id" \
+	" LEFT JOIN projects p ON q.scope_kind = 'project' AND p.id = q.scope_id" \
+	" LEFT JOIN orgs po ON po.id = p.org_id"
 
-int hpcnet_store_quota_for_user(struct hpcnet_db *db, const char *user_id, const char *role,
-				json_t **out)
+int hpcnet_store_quota_binding(struct hpcnet_db *db, const char *user_id, const char *role,
+			       const char *project_id, const char *org_id, json_t **out)
 {
 	/* A user's own quota replaces their role's default for the same
-	 * resource, model and period. */
+	 * resource, model and period. NULL project/org: none of theirs. With
+	 * org_id "*", every org the user belongs to and their projects. */
 	return hpcnet_db_list_json(db, out, "SELECT " QUOTA_COLS " WHERE (q.scope_kind = 'user'"
-				   " AND q.scope_id = ?) OR (q.scope_kind = 'role' AND q.scope_id = ?"
-				   " AND NOT EXISTS (SELECT 1 FROM quotas o WHERE o.scope_kind = 'user'"
-				   " AND o.scope_id = ? AND o.resource = q.resource"
-				   " AND o.gpu_model = q.gpu_model AND o.period = q.period))"
-				   " ORDER BY q.resource, q.gpu_model, q.period",
-				   "ttt", user_id, role, user_id);
+		" AND q.scope_id = ?) OR (q.scope_kind = 'role' AND q.scope_id = ?"
+		" AND NOT EXISTS (SELECT 1 FROM quotas o WHERE o.scope_kind = 'user'"
+		" AND o.scope_id = ? AND o.resource = q.resource"
+		" AND o.gpu_model = q.gpu_model AND o.period = q.period))"
+		" OR (q.scope_kind = 'project' AND (q.scope_id = ? OR (? = '*' AND q.scope_id IN"
+		" (SELECT p.id FROM projects p JOIN org_members m ON m.org_id = p.org_id"
+		" WHERE m.user_id = ?))))"
+		" OR (q.scope_kind = 'org' AND (q.scope_id = ? OR (? = '*' AND q.scope_id IN"
+		" (SELECT org_id FROM org_members WHERE user_id = ?))))"
+		" ORDER BY q.scope_kind, q.resource, q.gpu_model, q.period",
+		"ttttttttt", user_id, role, user_id, project_id, org_id, user_id, org_id, org_id,
+		user_id);
+}
+
+int hpcnet_store_quota_get(struct hpcnet_db *db, const char *id, json_t **out)
+{
+	return found(hpcnet_db_get_json(db, out, "SELECT q.id, q.scope_kind, q.scope_id,"
+					" CASE q.scope_kind WHEN 'org' THEN q.scope_id"
+					" WHEN 'project' THEN p.org_id END AS org_id FROM quotas q"
+					" LEFT JOIN projects p ON q.scope_kind = 'project' AND p.id = q.scope_id"
+					" WHERE q.id = ?", "t", id));
 }
 
 int hpcnet_store_quota_list(struct hpcnet_db *db, json_t **out)
@@ -341,15 +374,18 @@ int hpcnet_store_quota_delete(struct hpcnet_db *db, const char *id)
 	return hpcnet_db_exec(db, "DELETE FROM quotas WHERE id = ?", "t", id);
 }
 
-int hpcnet_store_quota_active(struct hpcnet_db *db, const char *user_id, const char *gpu_model,
-			      json_t **out)
-{
-	int rc = hpcnet_db_get_json(db, out,
-		"SELECT COUNT(*) AS jobs, COALESCE(SUM(cores * walltime_seconds), 0) AS core_seconds,"
-		" COALESCE(SUM(CASE WHEN ? = '' OR gpu_model = ? THEN gpus * walltime_seconds"
-		" ELSE 0 END), 0) AS gpu_seconds FROM jobs WHERE user_id = ?"
-		" AND state NOT IN ('succeeded', 'failed', 'cancelled', 'lost')",
-		"ttt", gpu_model, gpu_model, user_id);
+#define ACTIVE(col) "SELECT COUNT(*) AS jobs, COALESCE(SUM(cores * walltime_seconds), 0)" \
+	" AS core_seconds, COALESCE(SUM(CASE WHEN ? = '' OR gpu_model = ? THEN gpus * walltime_seconds" \
+	" ELSE 0 END), 0) AS gpu_seconds FROM jobs WHERE " col " = ?" \
+	" AND state NOT IN ('succeeded', 'failed', 'cancelled', 'lost')"
 
-	return found(rc);
+int hpcnet_store_quota_active(struct hpcnet_db *db, const char *scope_kind, const char *scope_id,
+			      const char *gpu_model, json_t **out)
+{
+	static const char *q_user = ACTIVE("user_id"), *q_project = ACTIVE("project_id"),
+			  *q_org = ACTIVE("org_id");
+	const char *q = strcmp(scope_kind, "org") == 0 ? q_org
+		: strcmp(scope_kind, "project") == 0 ? q_project : q_user;
+
+	return found(hpcnet_db_get_json(db, out, q, "ttt", gpu_model, gpu_model, scope_id));
 }

@@ -96,11 +96,14 @@ int hpcnet_store_usage_volume(struct hpcnet_db *db, const char *payer_kind, cons
 			      const char *center_id, const char *resource, const char *model,
 			      const char *period, const char *exclude_job, int64_t *out);
 int hpcnet_store_usage_job(struct hpcnet_db *db, const char *job_id, json_t **out);
-/* Totals grouped by `by` ("center", "user", "day", "job", "period"):
- * [{key, resource, model, center_qty, hub_qty, billed_qty, amount, flagged,
- * jobs}]. user_id NULL = everyone; days are 'YYYY-MM-DD' bounds (NULL = open). */
+/* Totals grouped by `by` ("center", "user", "project" (key "org/name", ""
+ * for personal jobs), "day", "job", "period"): [{key, resource, model,
+ * center_qty, hub_qty, billed_qty, amount, flagged, jobs}]. user_id: that
+ * user's jobs; org_id: jobs the org pays for; NULL = no filter. Days are
+ * 'YYYY-MM-DD' bounds (NULL = open). */
 int hpcnet_store_usage_summary(struct hpcnet_db *db, const char *by, const char *user_id,
-			       const char *since_day, const char *until_day, json_t **out);
+			       const char *org_id, const char *since_day, const char *until_day,
+			       json_t **out);
 /* Invoice lines of a payer in a period: final records with the job's name
  * and center: [{job_id, job_name, center_name, resource, model, billed_qty,
  * amount, currency, day}], by job. */
@@ -109,25 +112,31 @@ int hpcnet_store_usage_lines(struct hpcnet_db *db, const char *payer_kind, const
 /* [{period, currency, amount, jobs}] a payer was invoiced, newest first. */
 int hpcnet_store_usage_periods(struct hpcnet_db *db, const char *payer_kind,
 			       const char *payer_id, json_t **out);
-/* Usage by a user/project/org... for quotas: sum of billed_qty of final
- * records of `resource` (model "" = all models) by jobs of user_id since
- * since_ms (0 = lifetime). */
-int hpcnet_store_usage_user_total(struct hpcnet_db *db, const char *user_id, const char *resource,
-				  const char *model, const char *since_period, int64_t *out);
+/* For quotas: billed_qty of `resource` (model "" = every model) over
+ * final records of the jobs of a user, project or org (scope_kind) since
+ * the period since_period (NULL = lifetime). */
+int hpcnet_store_usage_scope_total(struct hpcnet_db *db, const char *scope_kind,
+				   const char *scope_id, const char *resource, const char *model,
+				   const char *since_period, int64_t *out);
 
 /* quotas: {id, scope_kind, scope_id, resource, gpu_model, period, max_value,
  * set_by, updated_at} */
 int hpcnet_store_quota_put(struct hpcnet_db *db, const char *id, const char *scope_kind,
 			   const char *scope_id, const char *resource, const char *gpu_model,
 			   const char *period, int64_t max_value, const char *by, int64_t now);
-/* The quotas that bind a user: theirs and their role's. */
-int hpcnet_store_quota_for_user(struct hpcnet_db *db, const char *user_id, const char *role,
-				json_t **out);
+/* The quotas binding a job of user_id (role) in project_id of org_id
+ * (either NULL): the user's, their role's (unless the user has the same
+ * one), the project's and the org's. org_id "*": every org the user
+ * belongs to and every project of those (for showing use). */
+int hpcnet_store_quota_binding(struct hpcnet_db *db, const char *user_id, const char *role,
+			       const char *project_id, const char *org_id, json_t **out);
+/* {id, scope_kind, scope_id, org_id (of an org or project quota, else null)} */
+int hpcnet_store_quota_get(struct hpcnet_db *db, const char *id, json_t **out);
 int hpcnet_store_quota_list(struct hpcnet_db *db, json_t **out);
 int hpcnet_store_quota_delete(struct hpcnet_db *db, const char *id);
-/* A user's active jobs (not ended) and what they may still use:
- * {jobs, core_seconds, gpu_seconds} (requested x walltime). */
-int hpcnet_store_quota_active(struct hpcnet_db *db, const char *user_id, const char *gpu_model,
-			      json_t **out);
+/* The unfinished jobs of a user, project or org (scope_kind) and what
+ * they may still use: {jobs, core_seconds, gpu_seconds} (request x walltime). */
+int hpcnet_store_quota_active(struct hpcnet_db *db, const char *scope_kind, const char *scope_id,
+			      const char *gpu_model, json_t **out);
 
 #endif

@@ -298,6 +298,95 @@ class QuotaTest(ClusterTest):
                                                     token=self.admin).status, 200)
 
 
+class OrgBillingTest(ClusterTest):
+    """Organizations pay for their projects' jobs; a center's operator sets
+    its prices and a platform admin approves them; org admins see their
+    org's money and set its projects' quotas."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.c = c = Cluster("billing-org").start_hub()
+        try:
+            c.start_agent("alpha", cores=4)
+            c.wait_online(["alpha"])
+            cls.admin = c.admin_token()
+            cls.ann, cls.bea, cls.otto = (c.create_user(n) for n in ("ann", "bea", "otto"))
+            assert c.post("/api/v1/orgs", {"name": "uni", "admin": "ann"},
+                          token=cls.admin).status == 201
+            assert c.post("/api/v1/orgs/uni/members", {"user": "bea"}, token=cls.ann).status == 200
+            assert c.post("/api/v1/projects", {"org": "uni", "name": "physics"},
+                          token=cls.ann).status == 201
+            assert c.post("/api/v1/roles", {"user": "otto", "role": "center_operator",
+                                            "center": "alpha"}, token=cls.admin).status in (200, 201)
+        except Exception:
+            c.dump_logs()
+            c.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.stop()
+
+    def test_operator_prices_org_pays_org_admin_sees(self):
+        c = self.c
+        prices = {"items": [{"resource": "core_hour", "price": CORE_HOUR}]}
+        self.assertEqual(c.post("/api/v1/centers/alpha/prices", prices, token=self.bea).status, 403)
+        r = c.post("/api/v1/centers/alpha/prices", prices, token=self.otto)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(c.post("/api/v1/prices/%s/approve" % r.json["id"], token=self.otto).status,
+                         403)
+        self.assertEqual(c.post("/api/v1/prices/%s/approve" % r.json["id"],
+                                token=self.admin).status, 200)
+        r = c.post("/api/v1/accounts/org:uni/topup", {"amount": 100000}, token=self.admin)
+        self.assertEqual(r.status, 201, r)
+
+        r = c.post("/api/v1/jobs", {"command": "true", "walltime_seconds": 60}, token=self.bea)
+        self.assertEqual(r.status, 402, r)  # personal: bea has nothing
+        self.assertIn("available to you", r.json["detail"])
+        j = c.submit(self.bea, project="uni/physics", command="sleep 1", walltime_seconds=60)
+        org = c.get("/api/v1/accounts/org:uni", token=self.ann).json
+        self.assertEqual((org["balance"], org["held"]), (100000 - 120, 120))
+        c.wait_job(self.bea, j["id"])
+        hold = wait_for(lambda: (lambda h: h if h["status"] == "charged" else None)(
+            c.get("/api/v1/jobs/%s/usage" % j["id"], token=self.bea).json["hold"]),
+            what="the charge")
+        org = c.get("/api/v1/accounts/org:uni", token=self.ann).json
+        self.assertEqual((org["balance"], org["held"]), (100000 - hold["charged"], 0))
+        self.assertEqual(c.get("/api/v1/accounts/me", token=self.bea).json["balance"], 0)
+        # the org's money: its admin and platform admins, not its members
+        self.assertEqual(c.get("/api/v1/accounts/org:uni", token=self.bea).status, 404)
+        period = time.strftime("%Y-%m", time.gmtime())
+        inv = c.get("/api/v1/invoices/%s?org=uni" % period, token=self.ann)
+        self.assertEqual(inv.status, 200, inv)
+        self.assertEqual((inv.json["payer"]["kind"], inv.json["total"]), ("org", hold["charged"]))
+        self.assertEqual(c.get("/api/v1/invoices/%s?org=uni" % period, token=self.bea).status, 404)
+        u = c.get("/api/v1/usage?org=uni&by=project", token=self.ann).json["items"]
+        self.assertEqual({x["key"] for x in u}, {"uni/physics"})
+
+    def test_project_quota_by_org_admin(self):
+        c = self.c
+        c.post("/api/v1/accounts/org:uni/topup", {"amount": 10 ** 7}, token=self.admin)
+        q = {"scope": "project:uni/physics", "resource": "concurrent_jobs", "limit": 1}
+        self.assertEqual(c.post("/api/v1/quotas", q, token=self.bea).status, 403)
+        self.assertEqual(c.post("/api/v1/quotas", dict(q, scope="user:bea"),
+                                token=self.ann).status, 403)
+        self.assertEqual(c.post("/api/v1/quotas", q, token=self.ann).status, 200)
+        try:
+            a = c.submit(self.bea, project="uni/physics", command="sleep 30", walltime_seconds=60)
+            r = c.post("/api/v1/jobs", {"command": "true", "project": "uni/physics",
+                                        "walltime_seconds": 60}, token=self.bea)
+            self.assertEqual(r.status, 409, r)
+            self.assertIn("of project uni/physics", r.json["detail"])
+            mine = c.get("/api/v1/quotas", token=self.bea).json["items"]
+            self.assertIn(("project", "uni/physics", 1, 1),
+                          [(x["scope"], x["scope_name"], x["limit"], x["reserved"]) for x in mine])
+            c.post("/api/v1/jobs/%s/cancel" % a["id"], token=self.bea)
+        finally:
+            for x in c.get("/api/v1/quotas?all=1", token=self.admin).json["items"]:
+                self.assertEqual(c.request("DELETE", "/api/v1/quotas/" + x["id"],
+                                           token=self.ann).status, 200)
+
+
 class ChargeCrashTest(ClusterTest):
     """kill -9 of the hub while it charges many jobs: after restarts every
     job is charged exactly once and the books balance to the minor unit."""
