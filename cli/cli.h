@@ -58,6 +58,14 @@ int hpcnet_cli_centers_join_token(int argc, char **argv);
 int hpcnet_cli_centers_drain(int argc, char **argv);
 int hpcnet_cli_users(int argc, char **argv);
 int hpcnet_cli_up(int argc, char **argv);
+/* money.c, money_admin.c */
+int hpcnet_cli_balance(int argc, char **argv);
+int hpcnet_cli_usage(int argc, char **argv);
+int hpcnet_cli_invoices(int argc, char **argv);
+int hpcnet_cli_quota(int argc, char **argv);
+int hpcnet_cli_accounts(int argc, char **argv);
+int hpcnet_cli_prices(int argc, char **argv);
+int hpcnet_cli_settlement(int argc, char **argv);
 
 /* ---- config.c: the saved login ---- */
 

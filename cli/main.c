@@ -42,6 +42,13 @@ static const struct verb verbs[] = {
 	{ .name = "centers", .run = hpcnet_cli_centers },
 	{ .name = "users", .run = hpcnet_cli_users },
 	{ .name = "up", .run = hpcnet_cli_up },
+	{ .name = "balance", .run = hpcnet_cli_balance },
+	{ .name = "usage", .run = hpcnet_cli_usage },
+	{ .name = "invoices", .run = hpcnet_cli_invoices },
+	{ .name = "quota", .run = hpcnet_cli_quota },
+	{ .name = "accounts", .run = hpcnet_cli_accounts },
+	{ .name = "prices", .run = hpcnet_cli_prices },
+	{ .name = "settlement", .run = hpcnet_cli_settlement },
 	{ .name = NULL },
 };
 
@@ -65,6 +72,16 @@ static const char usage[] =
 	"  suspend ID... pause running jobs; `resume ID...` continues them\n"
 	"  requeue ID... stop running jobs and queue them again at their center\n"
 	"               (suspend, resume, requeue: at centers whose scheduler can)\n"
+	"Money:\n"
+	"  balance      your balance, what jobs hold, credit, available (--org NAME)\n"
+	"  usage        usage and cost by center, user, project, day (--since DATE)\n"
+	"  invoices     your monthly invoices; `invoices YYYY-MM [--csv]` one of them\n"
+	"  quota        use against your quotas; `quota set SCOPE RESOURCE LIMIT` (admin)\n"
+	"  prices       price lists; `prices set CENTER FILE` (operator),\n"
+	"               `prices approve ID` (admin)\n"
+	"  accounts     (admin) every account; `accounts topup ACCOUNT AMOUNT`,\n"
+	"               `accounts credit ACCOUNT LIMIT`\n"
+	"  settlement   (admin) a month's earnings per center: `settlement YYYY-MM`\n"
 	"Centers and administration:\n"
 	"  centers      list centers; `centers create NAME`, `centers join-token NAME`,\n"
 	"               `centers drain NAME`, `centers undrain NAME`\n"

@@ -539,6 +539,61 @@ static int ensure_demo_user(struct up *u, struct hpcnet_cli *admin)
 	return rc;
 }
 
+/* ---- money: the quick start must still submit jobs ---- */
+
+/* Gives every demo center an approved price list (unless one is in force)
+ * and the demo user a starting balance, once: the top-up's key makes a
+ * restart of `up` a no-op. */
+static int ensure_money(struct up *u, struct hpcnet_cli *admin)
+{
+	json_t *resp = NULL, *body, *p;
+	long status = 0;
+	size_t k;
+	int rc = 0, i;
+
+	for (i = 0; rc == 0 && i < u->ncenters; i++) {
+		char *path = hpcnet_xasprintf("/api/v1/centers/%s/prices", u->centers[i].name);
+		int in_force = 0;
+
+		rc = hpcnet_cli_call(admin, "GET", path, NULL, NULL, 0, NULL, &resp);
+		json_array_foreach(json_object_get(resp, "items"), k, p)
+			in_force |= json_is_true(json_object_get(p, "in_force"));
+		json_decref(resp);
+		resp = NULL;
+		if (rc == 0 && !in_force) {
+			/* cents per core-hour, GiB-hour of memory, GPU-hour: cheap,
+			 * and a little different per center so prices matter */
+			body = json_pack("{s:[{s:s, s:i}, {s:s, s:i}, {s:s, s:i}]}", "items",
+					 "resource", "core_hour", "price", 10 + 2 * i,
+					 "resource", "memory_gib_hour", "price", 1,
+					 "resource", "gpu_hour", "price", 100);
+			rc = hpcnet_cli_call(admin, "POST", path, body, NULL, 0, NULL, &resp);
+			json_decref(body);
+			if (rc == 0) {
+				char *ap = hpcnet_xasprintf("/api/v1/prices/%s/approve",
+							    hpcnet_cli_str(resp, "id"));
+
+				rc = hpcnet_cli_call(admin, "POST", ap, NULL, NULL, 0, NULL, NULL);
+				free(ap);
+			}
+			json_decref(resp);
+			resp = NULL;
+		}
+		free(path);
+	}
+	if (rc < 0)
+		return rc;
+	body = json_pack("{s:I, s:s}", "amount", (json_int_t)100000, "memo",
+			 "hpcnet up: the demo user's starting balance");
+	rc = hpcnet_cli_call(admin, "POST", "/api/v1/accounts/user:demo/topup", body,
+			     "Idempotency-Key: hpcnet-up-demo-start", HPCNET_CLI_QUIET, &status, &resp);
+	if (rc < 0)
+		hpcnet_cli_explain(admin, status, resp, admin->error);
+	json_decref(body);
+	json_decref(resp);
+	return rc;
+}
+
 /* ---- agents ---- */
 
 static int has_credential(const struct center *ctr)
@@ -755,6 +810,8 @@ static void print_summary(struct up *u)
 		printf("  Portal      %s/\n", u->url);
 		printf("  Sign in     user demo, password in %s/demo-password\n", u->dir);
 		printf("  Admin       user admin, password in %s/admin-password\n", u->dir);
+		printf("  Money       demo starts with 1000.00 on its account; the centers have\n"
+		       "              prices (hpcnet balance, hpcnet prices, hpcnet usage)\n");
 		printf("  Centers    ");
 		for (int i = 0; i < u->ncenters; i++) {
 			char mem[16];
@@ -811,6 +868,9 @@ static int setup(struct up *u)
 	}
 	rc = wait_centers(u, &admin);
 	if (rc < 0 || u->stopping)
+		goto out;
+	rc = ensure_money(u, &admin);
+	if (rc < 0)
 		goto out;
 
 	rc = demo_login(u, &demo_token, &demo_id);

@@ -4,14 +4,17 @@ at submit (402 with the amounts when funds are short), charges from
 metered usage at the end, the rest released, cancelled jobs paying only
 what ran, idempotent top-ups, invoices and settlement that add up to the
 ledger, quotas exactly at the limit and under concurrent submits."""
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import FINAL, Cluster, ClusterTest, wait_for  # noqa: E402
+from harness import BIN, FINAL, Cluster, ClusterTest, wait_for  # noqa: E402
 
 # 1 minor unit per core-second: costs are easy to check by hand.
 CORE_HOUR = 3600
@@ -385,6 +388,87 @@ class OrgBillingTest(ClusterTest):
             for x in c.get("/api/v1/quotas?all=1", token=self.admin).json["items"]:
                 self.assertEqual(c.request("DELETE", "/api/v1/quotas/" + x["id"],
                                            token=self.ann).status, 200)
+
+
+class MoneyCliTest(ClusterTest):
+    """The money verbs of the CLI against a real hub: amounts parsed and
+    printed without floats, JSON and CSV, exit codes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.c = Cluster("billing-cli").start_hub()
+        try:
+            cls.c.start_agent("alpha", cores=2)
+            cls.c.wait_online(["alpha"])
+            cls.u = cls.c.create_user("ola")
+            cls.tmp = tempfile.mkdtemp(prefix="billing-cli-")
+        except Exception:
+            cls.c.dump_logs()
+            cls.c.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.stop()
+        subprocess.run(["rm", "-rf", cls.tmp], check=False)
+
+    def cli(self, token, *args, stdin=None):
+        env = {"HOME": self.tmp, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "HPCNET_HUB": self.c.url, "HPCNET_TOKEN": token}
+        return subprocess.run([BIN] + list(args), capture_output=True, env=env, timeout=60,
+                              input=stdin)
+
+    def test_money_verbs(self):
+        admin = self.c.admin_token()
+        items = json.dumps([{"resource": "core_hour", "price": 36000}]).encode()
+        r = self.cli(admin, "prices", "set", "alpha", "-", stdin=items)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        pid = r.stdout.split()[5].decode()  # first cell of the table's first row
+        self.assertTrue(pid.startswith("prl_"), r.stdout)
+        self.assertEqual(self.cli(self.u, "prices", "approve", pid).returncode, 3)
+        self.assertEqual(self.cli(admin, "prices", "approve", pid).returncode, 0)
+        self.assertIn(b"approved *", self.cli(self.u, "prices", "alpha").stdout)
+
+        r = self.cli(admin, "accounts", "topup", "user:ola", "12.5", "--key", "once")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.cli(admin, "accounts", "topup", "user:ola", "12.5", "--key", "once")
+        self.assertEqual(self.cli(admin, "accounts", "topup", "user:ola", "1.234").returncode, 2)
+        self.assertEqual(self.cli(admin, "accounts", "topup", "user:ola", "-5").returncode, 2)
+        self.assertEqual(self.cli(self.u, "accounts", "topup", "user:ola", "5").returncode, 3)
+        b = json.loads(self.cli(self.u, "balance", "--json").stdout)
+        self.assertEqual(b["balance"], 1250)
+        self.assertIn(b"12.50 EUR", self.cli(self.u, "balance").stdout)
+
+        # 1 core x (60 + 60) s at 10 cents per core-second = 12.00 of 12.50
+        r = self.cli(self.u, "submit", "--wait", "--time", "60s", "--wrap", "sleep 1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.cli(self.u, "submit", "--time", "120s", "--wrap", "true")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"insufficient funds", r.stderr)
+        wait_for(lambda: json.loads(self.cli(self.u, "invoices", "--json").stdout)["items"],
+                 what="an invoice")
+        period = time.strftime("%Y-%m", time.gmtime())
+        inv = json.loads(self.cli(self.u, "invoices", period, "--json").stdout)
+        self.assertGreater(inv["total"], 0)
+        csv = self.cli(self.u, "invoices", period, "--csv").stdout.decode()
+        self.assertTrue(csv.startswith("period,payer,job_id"), csv)
+        self.assertIn(",total,", csv)
+        use = json.loads(self.cli(self.u, "usage", "--by", "day", "--json").stdout)
+        self.assertEqual(sum(i["amount"] for i in use["items"]), inv["total"])
+        self.assertIn(b"alpha", self.cli(self.u, "usage").stdout)
+        self.assertEqual(self.cli(self.u, "usage", "--by", "color").returncode, 1)
+
+        self.assertEqual(self.cli(admin, "quota", "set", "user:ola", "concurrent_jobs", "3")
+                         .returncode, 0)
+        q = self.cli(self.u, "quota").stdout
+        self.assertIn(b"concurrent_jobs", q)
+        s = self.cli(admin, "settlement", period).stdout
+        self.assertIn(b"alpha", s)
+        self.assertIn(b"commission 10.00 %", s)
+        self.assertEqual(self.cli(self.u, "settlement", period).returncode, 3)
+        p = self.cli(admin, "settlement", period, "--payout")
+        self.assertIn(b"(paid)", p.stdout, p)
+        self.assertIn(b"(paid before)", self.cli(admin, "settlement", period, "--payout").stdout)
 
 
 class ChargeCrashTest(ClusterTest):
