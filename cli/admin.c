@@ -195,6 +195,8 @@ out:
 static const char users_usage[] =
 	"Usage: hpcnet users [--json]                      (admin) list users\n"
 	"       hpcnet users create [--admin] [--password-stdin] [--json] NAME\n"
+	"       hpcnet users disable NAME   (admin) their tokens stop working at once\n"
+	"       hpcnet users enable NAME\n"
 	"Creating a user asks for the password twice on the terminal, or reads it\n"
 	"from the first line of stdin with --password-stdin.\n";
 
@@ -283,6 +285,8 @@ int hpcnet_cli_users(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "create") == 0)
 		return hpcnet_cli_exit_code(users_create(argc - 1, argv + 1));
+	if (argc > 1 && (strcmp(argv[1], "disable") == 0 || strcmp(argv[1], "enable") == 0))
+		return hpcnet_cli_users_disable(argc - 1, argv + 1);
 	memset(&c, 0, sizeof(c));
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

@@ -170,4 +170,27 @@ char *hpcnet_cli_read_secret(const char *prompt, int from_stdin);
 /* Prompts on /dev/tty with echo on; NULL when there is no terminal. */
 char *hpcnet_cli_prompt(const char *prompt);
 
+/* ---- listing.c: helpers of the identity verbs ---- */
+
+/* GETs path (a list answer) and prints a table of keys (headed heads; a
+ * last "*_at" column as a local time) or, with json, the JSON. 0 or <0. */
+int hpcnet_cli_list(const char *path, int json, int ncols, const char *const *heads,
+		    const char *const *keys);
+/* Sends body (stolen, may be NULL) and prints the answer as JSON with
+ * json, else `done` when not NULL. 0 or <0. */
+int hpcnet_cli_write(const char *method, const char *path, json_t *body, int json,
+		     const char *done);
+/* Removes "--json" from anywhere in argv; 1 if it was there. */
+int hpcnet_cli_take_json(int *argc, char **argv);
+
+/* orgs.c, identity.c, audit.c */
+int hpcnet_cli_orgs(int argc, char **argv);
+int hpcnet_cli_projects(int argc, char **argv);
+int hpcnet_cli_roles(int argc, char **argv);
+int hpcnet_cli_passwd(int argc, char **argv);
+int hpcnet_cli_signup(int argc, char **argv);
+int hpcnet_cli_admin(int argc, char **argv);
+/* `users disable NAME` / `users enable NAME` (identity.c). */
+int hpcnet_cli_users_disable(int argc, char **argv);
+
 #endif

@@ -41,6 +41,12 @@ static const struct verb verbs[] = {
 	{ .name = "logs", .run = hpcnet_cli_logs },
 	{ .name = "centers", .run = hpcnet_cli_centers },
 	{ .name = "users", .run = hpcnet_cli_users },
+	{ .name = "orgs", .run = hpcnet_cli_orgs },
+	{ .name = "projects", .run = hpcnet_cli_projects },
+	{ .name = "roles", .run = hpcnet_cli_roles },
+	{ .name = "passwd", .run = hpcnet_cli_passwd },
+	{ .name = "signup", .run = hpcnet_cli_signup },
+	{ .name = "admin", .run = hpcnet_cli_admin },
 	{ .name = "up", .run = hpcnet_cli_up },
 	{ .name = "balance", .run = hpcnet_cli_balance },
 	{ .name = "usage", .run = hpcnet_cli_usage },
@@ -85,7 +91,14 @@ static const char usage[] =
 	"Centers and administration:\n"
 	"  centers      list centers; `centers create NAME`, `centers join-token NAME`,\n"
 	"               `centers drain NAME`, `centers undrain NAME`\n"
-	"  users        list users; `users create NAME`\n"
+	"  users        list users; `users create NAME`, `users disable|enable NAME`\n"
+	"Accounts and organizations:\n"
+	"  passwd       change your password (revokes your other tokens)\n"
+	"  signup NAME  create an account on a hub that allows it (--invite CODE)\n"
+	"  orgs         your orgs; `orgs create|members|add|remove|invite ...`\n"
+	"  projects     your orgs' projects; `projects create|members|add|remove ...`\n"
+	"  roles        (admin) role grants; `roles grant|revoke USER ROLE [--center C]`\n"
+	"  admin audit  (admin) the audit log; `admin audit verify` checks its chain\n"
 	"  tokens       list your API tokens\n"
 	"Daemons:\n"
 	"  hub          run the hub (hpcnet hub --help)\n"

@@ -45,6 +45,8 @@ static const char usage[] =
 	"  --partition P           the center scheduler's partition (queue)\n"
 	"  --account A             the account to charge at the center\n"
 	"  --qos Q                 the quality of service at the center\n"
+	"  --project P             charge an hpcnet project (an id or ORG/NAME) of an\n"
+	"                          org you belong to (hpcnet projects)\n"
 	"  --time DURATION         walltime: MM, MM:SS, H:MM:SS, D-HH:MM:SS, 90s, 2h\n"
 	"                          (a bare number is minutes; default 1 hour)\n"
 	"  --name NAME             job name (default: the script's or command's name)\n"
@@ -83,6 +85,7 @@ static void strv_free(struct strv *s)
 struct job_opts {
 	char *center, *name, *wrap, *idem;
 	char *gpu_model, *partition, *account, *qos;
+	char *project; /* hpcnet project (id or ORG/NAME) to charge */
 	char *count_model; /* the MODEL of --gpus MODEL:N, folded into gpu_model */
 	int64_t cores, mem, gpus, walltime;
 	struct strv env, files;
@@ -107,6 +110,7 @@ static void opts_free(struct job_opts *o)
 	free(o->partition);
 	free(o->account);
 	free(o->qos);
+	free(o->project);
 	free(o->script);
 	strv_free(&o->env);
 	strv_free(&o->files);
@@ -120,7 +124,7 @@ static void set_str(char **dst, const char *v)
 
 /* Resource options first: everything from O_IDEM on is command-line only. */
 enum { O_CENTER = 1000, O_CORES, O_MEM, O_GPUS, O_GPU_MODEL, O_PARTITION, O_ACCOUNT, O_QOS,
-       O_TIME, O_NAME, O_ENV, O_FILE, O_IDEM, O_WAIT, O_WRAP, O_JSON, O_EXPLAIN, O_HELP };
+       O_PROJECT, O_TIME, O_NAME, O_ENV, O_FILE, O_IDEM, O_WAIT, O_WRAP, O_JSON, O_EXPLAIN, O_HELP };
 
 /* --partition, --account, --qos, --gpu-model: a word any scheduler takes. */
 static int set_word(char **dst, const char *opt, const char *v, size_t max, const char *at)
@@ -181,6 +185,7 @@ static int parse_opts(int argc, char **argv, const char *where, struct job_opts 
 		{ "gpu-model", required_argument, NULL, O_GPU_MODEL },
 		{ "partition", required_argument, NULL, O_PARTITION },
 		{ "account", required_argument, NULL, O_ACCOUNT },
+		{ "project", required_argument, NULL, O_PROJECT },
 		{ "qos", required_argument, NULL, O_QOS },
 		{ "time", required_argument, NULL, O_TIME },
 		{ "name", required_argument, NULL, O_NAME },
@@ -209,6 +214,7 @@ static int parse_opts(int argc, char **argv, const char *where, struct job_opts 
 		}
 		switch (ch) {
 		case O_CENTER: set_str(&o->center, optarg); break;
+		case O_PROJECT: set_str(&o->project, optarg); break;
 		case O_NAME: set_str(&o->name, optarg); break;
 		case O_WRAP: set_str(&o->wrap, optarg); break;
 		case O_IDEM:
@@ -418,6 +424,8 @@ static void merge_opts(struct job_opts *cli, struct job_opts *dir)
 		set_str(&cli->account, dir->account);
 	if (!cli->qos && dir->qos)
 		set_str(&cli->qos, dir->qos);
+	if (!cli->project && dir->project)
+		set_str(&cli->project, dir->project);
 	if (cli->walltime < 0)
 		cli->walltime = dir->walltime;
 	/* directives first, so the command line's --env K=V wins for the same K */
@@ -586,6 +594,8 @@ static int build_body(struct job_opts *o, const char *script, json_t **out)
 		json_object_set_new(body, "account", json_string(o->account));
 	if (o->qos)
 		json_object_set_new(body, "qos", json_string(o->qos));
+	if (o->project)
+		json_object_set_new(body, "project", json_string(o->project));
 	for (size_t i = 0; i < o->env.n && rc == 0; i++)
 		rc = add_env(env, o->env.v[i]);
 	for (size_t i = 0; i < o->files.n && rc == 0; i++)

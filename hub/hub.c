@@ -18,6 +18,7 @@
 #include "hub/handlers.h"
 #include "hub/http.h"
 #include "hub/hub.h"
+#include "hub/oidc.h"
 #include "hub/schedloop.h"
 #include "hub/store/db.h"
 
@@ -48,6 +49,15 @@ static void usage(FILE *f)
 		"  --disabled-user-jobs cancel|keep\n"
 		"                       what happens to a disabled user's queued and running\n"
 		"                       jobs (default cancel)\n"
+		"  --oidc-issuer URL    accept ID tokens of this OpenID Connect provider at\n"
+		"                       POST /api/v1/tokens {\"id_token\"} (needs the two below)\n"
+		"  --oidc-audience ID   the client id the tokens must be issued for (aud)\n"
+		"  --oidc-jwks URL|FILE the provider's signing keys (JWKS)\n"
+		"  --oidc-org-claim NAME  claim listing org names the user joins (e.g. groups)\n"
+		"  --oidc-create-users  create a user at the first sign-in of an identity\n"
+		"  --oidc-jwks-refresh SECONDS  fetch the JWKS again for an unknown key id at\n"
+		"                       most this often (default 60)\n"
+		"  --oidc-leeway SECONDS  clock skew allowed on exp/nbf/iat (default 60)\n"
 		"  --debug              verbose logging\n"
 		"The first start on an empty database creates user 'admin' with the password\n"
 		"in HPCNET_ADMIN_PASSWORD (or prints a generated one once).\n");
@@ -70,6 +80,10 @@ static int parse_listen(const char *s, char *host, size_t len, int *port)
 	return 0;
 }
 
+/* Long options without a short letter. */
+enum { OPT_OIDC_ISSUER = 1000, OPT_OIDC_AUDIENCE, OPT_OIDC_JWKS, OPT_OIDC_ORG_CLAIM, OPT_OIDC_CREATE,
+       OPT_OIDC_REFRESH, OPT_OIDC_LEEWAY };
+
 int hpcnet_hub_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -86,6 +100,13 @@ int hpcnet_hub_main(int argc, char **argv)
 		{ "meter-tolerance", required_argument, NULL, 'T' },
 		{ "signup", required_argument, NULL, 'U' },
 		{ "disabled-user-jobs", required_argument, NULL, 'J' },
+		{ "oidc-issuer", required_argument, NULL, OPT_OIDC_ISSUER },
+		{ "oidc-audience", required_argument, NULL, OPT_OIDC_AUDIENCE },
+		{ "oidc-jwks", required_argument, NULL, OPT_OIDC_JWKS },
+		{ "oidc-org-claim", required_argument, NULL, OPT_OIDC_ORG_CLAIM },
+		{ "oidc-create-users", no_argument, NULL, OPT_OIDC_CREATE },
+		{ "oidc-jwks-refresh", required_argument, NULL, OPT_OIDC_REFRESH },
+		{ "oidc-leeway", required_argument, NULL, OPT_OIDC_LEEWAY },
 		{ "debug", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -99,6 +120,7 @@ int hpcnet_hub_main(int argc, char **argv)
 	char host[64];
 	int port, bound = 0, c, rc = 1, sig;
 	sigset_t set;
+	struct hpcnet_oidc_cfg oidc = { .refresh_ms = 60000, .leeway_s = 60 };
 	int bad = 0;
 
 	hpcnet_billing_defaults(&hub.billing);
@@ -141,6 +163,13 @@ int hpcnet_hub_main(int argc, char **argv)
 			else
 				bad = 1;
 			break;
+		case OPT_OIDC_ISSUER: oidc.issuer = optarg; break;
+		case OPT_OIDC_AUDIENCE: oidc.audience = optarg; break;
+		case OPT_OIDC_JWKS: oidc.jwks = optarg; break;
+		case OPT_OIDC_ORG_CLAIM: oidc.org_claim = optarg; break;
+		case OPT_OIDC_CREATE: oidc.create_users = 1; break;
+		case OPT_OIDC_REFRESH: oidc.refresh_ms = atoll(optarg) * 1000; break;
+		case OPT_OIDC_LEEWAY: oidc.leeway_s = atoll(optarg); break;
 		case 'D': lvl = HPCNET_LOG_DEBUG; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -157,6 +186,15 @@ int hpcnet_hub_main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if ((oidc.issuer || oidc.audience || oidc.jwks) &&
+	    (!oidc.issuer || !oidc.audience || !oidc.jwks || oidc.refresh_ms < 1000 ||
+	     oidc.leeway_s < 0 || oidc.leeway_s > 3600)) {
+		fprintf(stderr, "hpcnet hub: OpenID Connect needs all of --oidc-issuer, --oidc-audience"
+				" and --oidc-jwks (--oidc-jwks-refresh >= 1, --oidc-leeway 0..3600)\n");
+		return 2;
+	}
+	if (oidc.issuer)
+		hub.oidc = hpcnet_oidc_new(&oidc);
 	hpcnet_log_init("hub", lvl);
 	if (hpcnet_crypto_init() < 0) {
 		hpcnet_error("libsodium failed to initialise");
@@ -199,5 +237,6 @@ out:
 	hpcnet_http_stop(&hub);
 	hpcnet_store_close(hub.store);
 	hpcnet_notify_destroy(&hub.notify);
+	hpcnet_oidc_free(hub.oidc);
 	return rc;
 }

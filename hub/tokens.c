@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * /api/v1/tokens: sign-in (user + password -> bearer token, checked by
- * signin.c), list, revoke.
+ * signin.c; or an OpenID Connect ID token, oidc_signin.c), list, revoke.
  */
 #include <string.h>
 
@@ -10,6 +10,7 @@
 #include "hpcnet/error.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
+#include "hub/oidc.h"
 #include "hub/signin.h"
 #include "hub/store/store.h"
 #include "hub/validate.h"
@@ -17,9 +18,11 @@
 
 #define DAY_S (24 * 3600)
 
+/* Either username + password or an OpenID Connect id_token. */
 static const struct hpcnet_field token_fields[] = {
-	{ .name = "username", .type = HPCNET_F_STRING, .required = 1, .min = 1, .max = 128 },
-	{ .name = "password", .type = HPCNET_F_STRING, .required = 1, .min = 1, .max = 1024 },
+	{ .name = "username", .type = HPCNET_F_STRING, .min = 1, .max = 128 },
+	{ .name = "password", .type = HPCNET_F_STRING, .min = 1, .max = 1024 },
+	{ .name = "id_token", .type = HPCNET_F_STRING, .min = 1, .max = 16384 },
 	{ .name = "name", .type = HPCNET_F_STRING, .min = 0, .max = 128 },
 	{ .name = "expires_in", .type = HPCNET_F_INT, .min = 60, .max = 365 * DAY_S },
 	{ 0 },
@@ -29,17 +32,27 @@ int hpcnet_h_tokens_create(struct hpcnet_req *r)
 {
 	char secret[64], hash[HPCNET_SHA256_HEX_LEN], id[HPCNET_ID_LEN];
 	json_t *body = NULL, *errors, *user = NULL, *out;
+	const char *id_token;
 	int64_t ttl, now = hpcnet_now_ms();
 	int rc;
 
 	if (hpcnet_req_json(r, &body) < 0)
 		return 0;
 	errors = hpcnet_validate(body, token_fields);
+	id_token = json_string_value(json_object_get(body, "id_token"));
+	if (id_token && (json_object_get(body, "username") || json_object_get(body, "password")))
+		hpcnet_validate_add(&errors, "id_token", "give either an id_token or a username and"
+				    " password, not both");
+	else if (!id_token && !json_object_get(body, "username"))
+		hpcnet_validate_add(&errors, "username", "is required (or sign in with an id_token)");
+	else if (!id_token && !json_object_get(body, "password"))
+		hpcnet_validate_add(&errors, "password", "is required");
 	if (errors) {
 		hpcnet_reply_invalid(r, errors);
 		goto out;
 	}
-	if (hpcnet_signin_password(r, body, &user) < 0)
+	if (id_token ? hpcnet_oidc_signin(r, id_token, &user) < 0
+		     : hpcnet_signin_password(r, body, &user) < 0)
 		goto out;
 	ttl = json_is_integer(json_object_get(body, "expires_in"))
 		      ? json_integer_value(json_object_get(body, "expires_in"))
