@@ -495,6 +495,8 @@ int hpcnet_h_jobs_explain(struct hpcnet_req *r)
 {
 	struct hpcnet_sched_center *c = NULL;
 	struct hpcnet_sched_verdict *v = NULL;
+	struct hpcnet_meter_job mj;
+	struct hpcnet_estimate est;
 	json_t *rows = NULL, *items;
 	struct job_req jr;
 	char why[256] = "";
@@ -510,20 +512,41 @@ int hpcnet_h_jobs_explain(struct hpcnet_req *r)
 	}
 	v = hpcnet_xcalloc(n + 1, sizeof(*v));
 	best = hpcnet_sched_explain(c, n, &jr.sj, v);
+	meter_job_of_row(&jr.row, &mj);
 	items = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(items, json_pack("{s:s, s:s, s:b, s:b, s:o, s:s, s:o}",
+	for (i = 0; i < n; i++) {
+		json_t *cost = json_null();
+
+		/* What running it there would cost at most (its walltime at
+		 * that center's prices in force): the figure a user compares. */
+		if (v[i].eligible) {
+			struct hpcnet_sched_job one = jr.sj;
+
+			one.pin = c[i].id;
+			rc = hpcnet_billing_estimate(r->db, &r->hub->billing, &mj, &c[i], 1, &one,
+						     hpcnet_now_ms(), &est);
+			if (rc < 0) {
+				json_decref(items);
+				hpcnet_reply_error(r, rc);
+				goto out;
+			}
+			cost = json_integer(est.amount);
+		}
+		json_array_append_new(items, json_pack("{s:s, s:s, s:b, s:b, s:o, s:s, s:o, s:o}",
 			"center", c[i].name, "center_id", c[i].id, "eligible", v[i].eligible,
 			"fits_now", v[i].fits_now, "score", v[i].fits_now ? json_real(v[i].score)
 									  : json_null(),
 			"reason", v[i].reason, "estimated_wait_seconds",
-			c[i].est_wait_s >= 0 ? json_integer(c[i].est_wait_s) : json_null()));
+			c[i].est_wait_s >= 0 ? json_integer(c[i].est_wait_s) : json_null(),
+			"estimated_cost", cost));
+	}
 	rc = hpcnet_sched_admit(c, n, &jr.sj, why, sizeof(why));
-	hpcnet_reply_json(r, 200, json_pack("{s:o, s:o, s:b, s:s}", "verdicts", items, "choice",
+	hpcnet_reply_json(r, 200, json_pack("{s:o, s:o, s:b, s:s, s:s}", "verdicts", items, "choice",
 					    best >= 0 ? json_string(c[best].name) : json_null(),
 					    "admissible", rc == 0, "detail",
 					    rc == 0 ? (best >= 0 ? "would be placed now" :
-						       "would wait in the queue") : why));
+						       "would wait in the queue") : why,
+					    "currency", r->hub->billing.currency));
 out:
 	free(v);
 	free(c);

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { Cluster, waitFor } from "./cluster.mjs";
+import { Cluster, waitFor, ADMIN_PASSWORD } from "./cluster.mjs";
 import en from "../../web/js/i18n/en.js";
 import zh from "../../web/js/i18n/zh-CN.js";
 
@@ -34,6 +34,15 @@ before(async () => {
   alice = await c.createUser("alice", "alice-password");
   bob = await c.createUser("bob", "bob-password");
   await c.waitOnline(["alpha", "beta"]);
+  // alpha charges by the core-hour (1.00 a core-second, so a short job
+  // shows in the cost chart); beta is free. alice has money for holds.
+  const pl = await c.api("POST", "/centers/alpha/prices", { items: [{ resource: "core_hour", price: 360000 }] }, c.admin);
+  await c.api("POST", "/prices/" + pl.id + "/approve", {}, c.admin);
+  await c.api("POST", "/accounts/user:alice/topup", { amount: 1e9, memo: "grant" }, c.admin);
+  // pku's first admin (the platform admin creates pku in the portal) and
+  // alpha's operator.
+  await c.createUser("olga", "olga-password");
+  await c.createUser("oscar", "oscar-password");
 });
 
 after(async () => {
@@ -198,9 +207,13 @@ test("a student (zh-CN browser): sign in, submit, watch, read output, cancel, li
   await stateIs(p, L, "cancelled");
   assert.equal((await c.api("GET", "/jobs/" + long, undefined, alice)).state, "cancelled");
 
-  // The submit page with its verdicts, for the record.
+  // The submit page with its verdicts and each center's estimated cost.
   await p.goto(c.url + "/#/submit");
   await p.locator("table.verdicts tbody tr").nth(1).waitFor();
+  await p.locator("table.verdicts tbody tr", { hasText: "beta" }).locator("td", { hasText: zh["submit.free"] }).waitFor();
+  const alphaCost = await p.locator("table.verdicts tbody tr", { hasText: "alpha" }).locator("td.num").textContent();
+  // 1 core x 60 min at 3,600.00 an hour, plus the hub's grace for a job's last minute.
+  assert.match(alphaCost, /3[,.]?6[0-9]0/, "alpha's estimated cost for 1 core x 60 min: " + alphaCost);
   await axe(p, "submit");
   await shot(p, "submit-zh", true);
 
@@ -235,7 +248,31 @@ test("a student (zh-CN browser): sign in, submit, watch, read output, cancel, li
   await axe(p, "dashboard");
   await shot(p, "dashboard-zh", true);
 
+  // Usage and billing: the cost chart grows when another job has run,
+  // without a reload; invoices download as CSV.
+  await p.goto(c.url + "/#/usage?metric=cost");
+  await heading(p, zh["usage.title"]);
+  assert.equal(await p.getByLabel(zh["usage.metric"]).inputValue(), "cost");
+  const costOf = async () => {
+    const cell = p.locator("figure", { hasText: zh["usage.bycenter"] }).locator("tbody tr", { hasText: "alpha" }).locator("td").first();
+    return Number((await cell.textContent()).replace(/[^0-9.]/g, ""));
+  };
+  await waitFor(async () => (await p.locator("svg.chart").count()) === 2, "two charts");
+  const before = await costOf();
+  assert.ok(before > 0, "alpha's cost so far: " + before);
+  const more = await c.api("POST", "/jobs", { command: "sleep 3", name: "billed", center: "alpha", walltime_seconds: 60 }, alice);
+  await c.waitJob(alice, more.id, ["succeeded"]);
+  await waitFor(async () => (await costOf()) > before, "the chart to show the new job's cost", 30000, 500);
+  const csv = await p.locator("a[download]").first().getAttribute("href");
+  const got = await p.evaluate(async href => (await fetch(href)).text(), csv);
+  assert.match(got, /^period,payer,job_id/);
+  assert.match(got, /billed/);
+  await axe(p, "usage");
+  await shot(p, "usage-zh", true);
+
   // Switch to English: every page follows, and the choice is kept.
+  await p.goto(c.url + "/#/");
+  await heading(p, zh["dash.title"]);
   await p.getByLabel(zh["shell.language"]).selectOption("en");
   await heading(p, en["dash.title"]);
   await p.reload();
@@ -244,6 +281,7 @@ test("a student (zh-CN browser): sign in, submit, watch, read output, cancel, li
   await p.locator("#dash-running").waitFor();
   await shot(p, "dashboard-en", true);
   for (const [hash, key, name] of [["#/jobs", "jobs.title", "jobs"], ["#/centers", "centers.title", "centers"],
+    ["#/usage", "usage.title", "usage"],
     ["#/jobs/" + ok, null, "job"]]) {
     await p.goto(c.url + "/" + hash);
     if (key) await heading(p, en[key]);
@@ -336,11 +374,14 @@ test("another user cannot open alice's job, not even by its URL; no admin pages"
   await b.ctx.close();
 });
 
-test("platform admin: add a user, register a center and see its join token", async () => {
+test("platform admin: users, centers and join tokens, orgs, price approval, quotas, audit", async () => {
   const b = await browser("zh-CN");
   const p = b.page;
-  await signIn(b, "admin", (await import("./cluster.mjs")).ADMIN_PASSWORD, "zh-CN");
-  await p.getByRole("link", { name: zh["nav.admin.users"] }).click();
+  await signIn(b, "admin", ADMIN_PASSWORD, "zh-CN");
+  await p.getByRole("link", { name: zh["nav.admin"] }).click();
+  await heading(p, zh["admin.title"]);
+  await axe(p, "admin");
+  await p.getByRole("link", { name: zh["admin.users.title"] }).click();
   await heading(p, zh["admin.users.title"]);
   await p.getByLabel(zh["admin.users.name"]).fill("carol");
   await p.getByLabel(zh["admin.users.password"]).fill("carol-password");
@@ -350,7 +391,7 @@ test("platform admin: add a user, register a center and see its join token", asy
   await axe(p, "admin users");
   await shot(p, "admin-users-zh", true);
 
-  await p.getByRole("link", { name: zh["nav.admin.centers"] }).click();
+  await p.goto(c.url + "/#/admin/centers");
   await heading(p, zh["admin.centers.title"]);
   await p.getByLabel(zh["admin.centers.name"]).fill("gamma");
   await p.getByRole("button", { name: zh["admin.centers.create"], exact: true }).click();
@@ -360,11 +401,117 @@ test("platform admin: add a user, register a center and see its join token", asy
   const j = await c.api("POST", "/centers/join", { join_token: token, adapter: "none" });
   assert.equal(j.center_name, "gamma");
   await p.getByRole("button", { name: zh["admin.centers.drain"].replace("{name}", "alpha") }).click();
-  await p.getByRole("button", { name: zh["admin.centers.undrain"].replace("{name}", "alpha") }).waitFor();
   await p.getByRole("button", { name: zh["admin.centers.undrain"].replace("{name}", "alpha") }).click();
   await p.getByRole("button", { name: zh["admin.centers.drain"].replace("{name}", "alpha") }).waitFor();
   await axe(p, "admin centers");
   await shot(p, "admin-centers-zh", true);
+
+  // Organizations: create one with its first admin.
+  await p.goto(c.url + "/#/admin/orgs");
+  await heading(p, zh["admin.orgs.title"]);
+  await p.getByLabel(zh["admin.orgs.name"]).fill("pku");
+  await p.getByLabel(zh["admin.orgs.display"]).fill("北京大学");
+  await p.getByLabel(zh["admin.orgs.admin"]).fill("olga");
+  await p.getByRole("button", { name: zh["admin.orgs.create"], exact: true }).click();
+  await p.getByRole("link", { name: "pku", exact: true }).waitFor();
+  await axe(p, "admin orgs");
+
+  // Prices: a new list for beta waits for approval; approving puts it in force.
+  await p.goto(c.url + "/#/admin/prices");
+  await heading(p, zh["admin.prices.title"]);
+  await p.getByLabel(zh["prices.center"]).selectOption("beta");
+  await p.getByLabel(zh["prices.core"]).fill("50");
+  await p.getByRole("button", { name: zh["prices.submit"] }).click();
+  await p.getByRole("button", { name: zh["prices.approve"].replace("{center}", "beta") }).click();
+  await waitFor(async () => (await c.api("GET", "/centers/beta/prices", undefined, c.admin)).items.some(x => x.in_force),
+    "beta's prices in force");
+  await axe(p, "admin prices");
+  await shot(p, "admin-prices-zh", true);
+
+  // Audit: every change above is there, searchable by user.
+  await p.goto(c.url + "/#/admin/audit");
+  await heading(p, zh["admin.audit.title"]);
+  await p.getByLabel(zh["audit.user"]).fill("admin");
+  await p.getByRole("button", { name: zh["audit.go"] }).click();
+  await p.locator("td", { hasText: "POST /api/v1/orgs" }).first().waitFor();
+  await axe(p, "audit");
+  await shot(p, "admin-audit-zh", true);
   noErrors(b);
   await b.ctx.close();
+});
+
+test("a quota set in the portal refuses the user's next job with the quota's message", async () => {
+  const dora = await c.createUser("dora", "dora-password");
+  await c.api("POST", "/accounts/user:dora/topup", { amount: 1e8 }, c.admin);
+  const a = await browser("en-US");
+  await signIn(a, "admin", ADMIN_PASSWORD, "en");
+  await a.page.goto(c.url + "/#/admin/quotas");
+  await heading(a.page, en["admin.quotas.title"]);
+  await a.page.getByLabel(en["quotas.scope"]).fill("user:dora");
+  await a.page.getByLabel(en["quotas.resource"]).selectOption("concurrent_jobs");
+  await a.page.getByLabel(en["quotas.limit"]).fill("1");
+  await a.page.getByRole("button", { name: en["quotas.save"] }).click();
+  await a.page.getByRole("rowheader", { name: "user:dora" }).waitFor();
+  await axe(a.page, "quotas");
+  await shot(a.page, "admin-quotas-en", true);
+  noErrors(a);
+  await a.ctx.close();
+
+  const running = await c.api("POST", "/jobs", { command: "sleep 60", name: "first", center: "beta", walltime_seconds: 120 }, dora);
+  const b = await browser("en-US");
+  const p = b.page;
+  await signIn(b, "dora", "dora-password", "en");
+  // The dashboard's quota bar shows 1 of 1 used.
+  await p.locator(".quota", { hasText: en["quota.concurrent_jobs"] }).filter({ hasText: "1 of 1" }).waitFor();
+  await expecting(b, [409], async () => {
+    await p.goto(c.url + "/#/submit");
+    await heading(p, en["submit.title"]);
+    await p.locator("table.verdicts tbody tr").nth(1).waitFor();
+    await p.getByRole("button", { name: en["submit.submit"], exact: true }).click();
+    await p.getByRole("alert").filter({ hasText: "quota exceeded: concurrent_jobs" }).waitFor();
+  });
+  assert.ok(p.url().endsWith("#/submit"), "stayed on the form");
+  await shot(p, "quota-refused-en");
+  await c.api("POST", "/jobs/" + running.id + "/cancel", {}, dora);
+  noErrors(b);
+  await b.ctx.close();
+});
+
+test("org admin manages members and projects; center operator sees their center", async () => {
+  await c.api("POST", "/roles", { user: "oscar", role: "center_operator", center: "alpha" }, c.admin);
+
+  const b = await browser("zh-CN");
+  const p = b.page;
+  await signIn(b, "olga", "olga-password", "zh-CN");
+  await p.getByRole("link", { name: zh["nav.org"] }).click();
+  await heading(p, zh["org.title"]);
+  await p.getByLabel(zh["org.user"]).fill("carol");
+  await p.getByRole("button", { name: zh["org.add"] }).click();
+  await p.getByRole("rowheader", { name: "carol" }).waitFor();
+  await p.getByRole("button", { name: zh["org.make.admin"].replace("{name}", "carol") }).click();
+  await p.getByRole("button", { name: zh["org.make.member"].replace("{name}", "carol") }).waitFor();
+  const members = await c.api("GET", "/orgs/pku/members", undefined, c.admin);
+  assert.equal(members.items.find(m => m.user_name === "carol").role, "admin");
+  await p.getByLabel(zh["org.project.name"]).fill("cfd-2026");
+  await p.getByRole("button", { name: zh["org.project.create"] }).click();
+  await p.getByRole("listitem").filter({ hasText: "cfd-2026" }).waitFor();
+  assert.equal(await p.getByRole("link", { name: zh["nav.admin"] }).count(), 0);
+  await axe(p, "org admin");
+  await shot(p, "org-zh", true);
+  noErrors(b);
+  await b.ctx.close();
+
+  const o = await browser("en-US");
+  await signIn(o, "oscar", "oscar-password", "en");
+  await o.page.getByRole("link", { name: en["nav.operator"] }).click();
+  await heading(o.page, en["operator.title"]);
+  await o.page.locator("article.center h2", { hasText: "alpha" }).waitFor();
+  // Jobs at alpha (alice's, not his own), and not beta's.
+  await o.page.locator("table.jobs a", { hasText: "hello" }).first().waitFor();
+  assert.equal(await o.page.locator("table.jobs td", { hasText: "beta" }).count(), 0);
+  await o.page.getByText(en["prices.inforce"]).first().waitFor();
+  await axe(o.page, "operator");
+  await shot(o.page, "operator-en", true);
+  noErrors(o);
+  await o.ctx.close();
 });

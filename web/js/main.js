@@ -11,8 +11,16 @@ import submit from "./pages/submit.js";
 import jobs from "./pages/jobs.js";
 import job from "./pages/job.js";
 import centers from "./pages/centers.js";
+import usage from "./pages/usage.js";
+import org from "./pages/org.js";
+import operator from "./pages/operator.js";
+import admin from "./pages/admin.js";
 import adminUsers from "./pages/admin-users.js";
 import adminCenters from "./pages/admin-centers.js";
+import adminOrgs from "./pages/admin-orgs.js";
+import adminPrices from "./pages/admin-prices.js";
+import adminQuotas from "./pages/admin-quotas.js";
+import adminAudit from "./pages/admin-audit.js";
 
 route("/", dashboard);
 route("/signin", signin);
@@ -20,8 +28,16 @@ route("/submit", submit);
 route("/jobs", jobs);
 route("/jobs/:id", job);
 route("/centers", centers);
+route("/usage", usage);
+route("/org", org);
+route("/operator", operator);
+route("/admin", admin);
 route("/admin/users", adminUsers);
 route("/admin/centers", adminCenters);
+route("/admin/orgs", adminOrgs);
+route("/admin/prices", adminPrices);
+route("/admin/quotas", adminQuotas);
+route("/admin/audit", adminAudit);
 
 onNavigate(renderShell);
 // A call found the session gone: say so on the sign-in page, and come

@@ -23,6 +23,19 @@ export function isAdmin() {
   return !!user && (user.role === "admin" || user.role === "platform_admin");
 }
 
+// Orgs the user administers, and centers the user operates (from users/me).
+export function adminOrgs() {
+  return user ? (user.orgs || []).filter(o => o.my_role === "admin") : [];
+}
+export function operatedCenters() {
+  return user ? (user.roles || []).filter(r => r.role === "center_operator" && r.scope_name) : [];
+}
+
+// The full picture of who the user is: roles and orgs come with users/me.
+async function loadMe() {
+  user = Object.assign({}, user, await api("GET", "/users/me"));
+}
+
 // After a page load: is the cookie still a live session? Resolves to the
 // user, or null with expired=true when a session this browser had ended.
 export async function resume() {
@@ -32,6 +45,7 @@ export async function resume() {
     const s = await api("GET", "/sessions/current", undefined, { quiet401: true });
     setCsrf(s.csrf_token);
     user = s.user;
+    await loadMe();
     return { user, expired: false };
   } catch (e) {
     if (e.status !== 401) throw e;
@@ -46,6 +60,7 @@ export async function signIn(username, password) {
   setCsrf(s.csrf_token);
   user = s.user;
   flag(true);
+  await loadMe();
   return user;
 }
 

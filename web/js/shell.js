@@ -3,7 +3,7 @@
 // button at phone width), language switch, who is signed in, sign-out.
 import { h, clear } from "./dom.js";
 import { t, lang, setLang, LANGS } from "./i18n.js";
-import { currentUser, isAdmin, signOut } from "./session.js";
+import { currentUser, isAdmin, adminOrgs, operatedCenters, signOut } from "./session.js";
 import { go, render } from "./router.js";
 
 const LANG_NAMES = { "zh-CN": "中文", en: "English" };
@@ -14,8 +14,10 @@ const NAV = [
   ["#/submit", "nav.submit", u => !!u],
   ["#/jobs", "nav.jobs", u => !!u],
   ["#/centers", "nav.centers", u => !!u],
-  ["#/admin/users", "nav.admin.users", () => isAdmin()],
-  ["#/admin/centers", "nav.admin.centers", () => isAdmin()],
+  ["#/usage", "nav.usage", u => !!u],
+  ["#/org", "nav.org", () => isAdmin() || adminOrgs().length > 0],
+  ["#/operator", "nav.operator", () => operatedCenters().length > 0],
+  ["#/admin", "nav.admin", () => isAdmin()],
 ];
 
 export function renderShell(path) {

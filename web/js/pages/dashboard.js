@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The first page after sign-in: my running and recent jobs, and the
-// centers' health at a glance; refreshed in place every few seconds.
+// The first page after sign-in: balance and quota bars, my running and
+// recent jobs, and the centers' health at a glance; refreshed in place
+// every few seconds.
 import { api } from "../api.js";
 import { h, clear } from "../dom.js";
 import { t } from "../i18n.js";
 import { isAdmin } from "../session.js";
 import { jobsTable } from "../jobview.js";
 import { centerStatus, capacity } from "../centerview.js";
+import { balanceStats, quotaBars } from "../moneyview.js";
 
 export default {
   title: "dash.title",
@@ -15,17 +17,25 @@ export default {
     const running = h("section", { class: "card", "aria-labelledby": "dash-running" });
     const recent = h("section", { class: "card", "aria-labelledby": "dash-recent" });
     const health = h("section", { class: "card", "aria-labelledby": "dash-centers" });
+    const money = h("section", { class: "card", "aria-labelledby": "dash-money" });
+    const quota = h("section", { class: "card", "aria-labelledby": "dash-quota" });
     clear(ctx.main, h("h1", {}, t("dash.title")),
       h("p", {}, h("a", { class: "button primary", href: "#/submit" }, t("dash.new"))),
+      h("div", { class: "grid2" }, money, quota),
       h("div", { class: "grid2" }, running, health), recent);
 
     async function load() {
-      const [run, rec, centers] = await Promise.all([
+      const [run, rec, centers, acc, q] = await Promise.all([
         api("GET", "/jobs?state=running&limit=20" + mine, undefined, { signal: ctx.signal }),
         api("GET", "/jobs?limit=8" + mine, undefined, { signal: ctx.signal }),
         api("GET", "/centers", undefined, { signal: ctx.signal }),
+        api("GET", "/accounts/me", undefined, { signal: ctx.signal }),
+        api("GET", "/quotas", undefined, { signal: ctx.signal }),
       ]);
       if (!ctx.alive()) return;
+      clear(money, h("h2", { id: "dash-money" }, t("money.title")), balanceStats(acc),
+        h("p", {}, h("a", { href: "#/usage" }, t("dash.usage"))));
+      clear(quota, h("h2", { id: "dash-quota" }, t("quota.title")), quotaBars(q.items));
       clear(running, h("h2", { id: "dash-running" }, t("dash.running", { n: run.items.length })),
         run.items.length ? jobsTable(t("dash.running", { n: run.items.length }), run.items)
           : h("p", { class: "muted" }, t("dash.norunning")));

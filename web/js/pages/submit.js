@@ -2,10 +2,11 @@
 // Submit a job: a script (or one command), resources, an optional
 // center. While the user types, the scheduler's explain API says for each
 // center whether it could run the job, whether it would start now and
-// its estimated start, so nobody submits blind.
+// its estimated start and its estimated cost there, so nobody submits
+// blind.
 import { api, idemKey, listAll } from "../api.js";
 import { h, clear, field, table } from "../dom.js";
-import { t, fmtTime, fmtDuration } from "../i18n.js";
+import { t, fmtTime, fmtDuration, fmtMoney } from "../i18n.js";
 import { go, errorBox } from "../router.js";
 import { toast } from "../shell.js";
 
@@ -62,12 +63,14 @@ export default {
           h("td", {}, !v.eligible ? "—" : v.fits_now ? t("submit.startnow")
             : v.estimated_wait_seconds !== null ? t("submit.startat", { when: fmtTime(new Date(now + v.estimated_wait_seconds * 1000).toISOString()),
               wait: fmtDuration(v.estimated_wait_seconds) }) : t("submit.unknown")),
+          h("td", { class: "num" }, v.estimated_cost === null || v.estimated_cost === undefined ? "—"
+            : v.estimated_cost === 0 ? t("submit.free") : fmtMoney(v.estimated_cost, x.currency)),
           h("td", { class: "muted" }, v.reason)));
         clear(verdicts, h("h2", { id: "verdicts-h" }, t("submit.verdicts")),
           h("p", { class: x.admissible ? "" : "alert error" }, x.admissible
             ? (x.choice ? t("submit.willrun", { center: x.choice }) : t("submit.willwait")) : t("submit.refused", { why: x.detail })),
           rows.length ? h("div", { class: "scroll" }, table(t("submit.verdicts"),
-            [t("submit.center"), t("submit.verdict"), t("submit.start"), t("submit.reason")], rows, { class: "verdicts" }))
+            [t("submit.center"), t("submit.verdict"), t("submit.start"), t("submit.cost"), t("submit.reason")], rows, { class: "verdicts" }))
             : h("p", { class: "muted" }, t("submit.nocenters")));
       } catch (e) {
         if (my === seq && ctx.alive() && e.name !== "AbortError")
