@@ -361,13 +361,14 @@ int hpcnet_cli_invoices(int argc, char **argv)
 static const char quota_usage[] =
 	"Usage: hpcnet quota [--user NAME] [--json]\n"
 	"       hpcnet quota set SCOPE RESOURCE LIMIT [--period month|lifetime]\n"
-	"                        [--gpu-model MODEL]\n"
+	"                        [--gpu-model MODEL] [--soft]\n"
 	"       hpcnet quota rm ID\n"
 	"Shows use against every quota that binds you, your organizations and their\n"
 	"projects (reserved: what unfinished jobs may still use). `set` (admins; org\n"
 	"admins for their org and its projects): SCOPE is user:NAME, role:user,\n"
 	"org:NAME or project:ORG/NAME; RESOURCE is concurrent_jobs, core_hours,\n"
-	"gpu_hours or storage_bytes. A job past a quota is refused at submit.\n";
+	"gpu_hours or storage_bytes. A job past a quota is refused at submit; past a\n"
+	"--soft one it is accepted and waits in the queue, with the reason, for room.\n";
 
 static void print_quotas(json_t *v)
 {
@@ -383,8 +384,9 @@ static void print_quotas(json_t *v)
 			 hpcnet_cli_str(q, "scope_name"));
 		snprintf(res, sizeof(res), "%s%s%s", hpcnet_cli_str(q, "resource"),
 			 *hpcnet_cli_str(q, "gpu_model") ? ":" : "", hpcnet_cli_str(q, "gpu_model"));
-		snprintf(lim, sizeof(lim), "%lld %s", (long long)hpcnet_cli_int(q, "limit", 0),
-			 hpcnet_cli_str(q, "unit"));
+		snprintf(lim, sizeof(lim), "%lld %s%s", (long long)hpcnet_cli_int(q, "limit", 0),
+			 hpcnet_cli_str(q, "unit"),
+			 json_is_true(json_object_get(q, "soft")) ? " (soft)" : "");
 		snprintf(used, sizeof(used), "%lld", (long long)hpcnet_cli_int(q, "used", 0));
 		snprintf(resv, sizeof(resv), "%lld", (long long)hpcnet_cli_int(q, "reserved", 0));
 		snprintf(left, sizeof(left), "%lld", (long long)hpcnet_cli_int(q, "left", 0));
@@ -403,6 +405,7 @@ static int quota_set(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "period", required_argument, NULL, 'p' }, { "gpu-model", required_argument, NULL, 'g' },
+		{ "soft", no_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -410,11 +413,12 @@ static int quota_set(int argc, char **argv)
 	struct hpcnet_cli c;
 	json_t *body, *out = NULL;
 	int64_t limit;
-	int json = 0, ch, rc;
+	int json = 0, soft = 0, ch, rc;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
+		case 's': soft = 1; break;
 		case 'p': period = optarg; break;
 		case 'g': model = optarg; break;
 		case 'j': json = 1; break;
@@ -431,6 +435,8 @@ static int quota_set(int argc, char **argv)
 		json_object_set_new(body, "period", json_string(period));
 	if (model)
 		json_object_set_new(body, "gpu_model", json_string(model));
+	if (soft)
+		json_object_set_new(body, "soft", json_true());
 	rc = hpcnet_cli_open(&c, 1);
 	if (rc == 0)
 		rc = hpcnet_cli_call(&c, "POST", "/api/v1/quotas", body, NULL, 0, NULL, &out);

@@ -4,8 +4,8 @@
  * administrators; ?all=1 lists every quota set), and setting/removing
  * quotas: platform admins for users and roles, org admins (and platform
  * admins) for their orgs and their orgs' projects ("quotas.manage" in
- * hub/perm.c). Enforcement is in hub/billing/quota.c, called from the
- * submit write.
+ * hub/perm.c). Enforcement is in hub/billing/quota.c: hard quotas in the
+ * submit write, soft ones ("soft": true) in the scheduling pass.
  */
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +27,7 @@ static const struct hpcnet_field quota_fields[] = {
 	{ .name = "limit", .type = HPCNET_F_INT, .required = 1, .min = 0, .max = INT64_MAX / 4096 },
 	{ .name = "period", .type = HPCNET_F_STRING, .min = 1, .max = 16 },
 	{ .name = "gpu_model", .type = HPCNET_F_STRING, .min = 1, .max = 31 },
+	{ .name = "soft", .type = HPCNET_F_BOOL },
 	{ 0 },
 };
 
@@ -62,6 +63,7 @@ int hpcnet_h_quotas_get(struct hpcnet_req *r)
 struct quota_write {
 	const char *id, *kind, *scope_id, *resource, *model, *period, *by;
 	int64_t limit;
+	int soft;
 };
 
 static int quota_fn(struct hpcnet_db *db, void *arg)
@@ -69,7 +71,7 @@ static int quota_fn(struct hpcnet_db *db, void *arg)
 	struct quota_write *w = arg;
 
 	return hpcnet_store_quota_put(db, w->id, w->kind, w->scope_id, w->resource, w->model,
-				      w->period, w->limit, w->by, hpcnet_now_ms());
+				      w->period, w->limit, w->soft, w->by, hpcnet_now_ms());
 }
 
 int hpcnet_h_quotas_set(struct hpcnet_req *r)
@@ -91,6 +93,7 @@ int hpcnet_h_quotas_set(struct hpcnet_req *r)
 	w.period = json_string_value(json_object_get(body, "period"));
 	w.model = json_string_value(json_object_get(body, "gpu_model"));
 	w.limit = json_integer_value(json_object_get(body, "limit"));
+	w.soft = json_is_true(json_object_get(body, "soft"));
 	if (!w.period)
 		w.period = "month";
 	if (!w.model)
@@ -146,10 +149,10 @@ int hpcnet_h_quotas_set(struct hpcnet_req *r)
 	rc = hpcnet_req_write(r, quota_fn, &w);
 	if (rc < 0)
 		goto fail;
-	hpcnet_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "scope", scope,
+	hpcnet_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:b}", "scope", scope,
 					    "resource", w.resource, "gpu_model", w.model, "period",
 					    w.period, "set_by", r->user_name, "limit",
-					    (json_int_t)w.limit));
+					    (json_int_t)w.limit, "soft", w.soft));
 	goto out;
 fail:
 	hpcnet_reply_error(r, rc);

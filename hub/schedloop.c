@@ -7,8 +7,10 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "hpcnet/error.h"
+#include "hub/billing/quota.h"
 #include "hub/http.h"
 #include "hub/schedloop.h"
+#include "hub/store/billing_store.h"
 #include "hub/store/store.h"
 #include "hub/store/writer.h"
 
@@ -115,6 +117,10 @@ struct dispatch_write {
 	char release_reason[64][96];
 	size_t nrelease;
 	int released; /* out */
+	/* queued jobs a soft quota keeps waiting, with why (only those whose
+	 * stored reason differs, so a steady wait costs no write) */
+	struct placement *wait;
+	size_t nwait;
 };
 
 static int dispatch_fn(struct hpcnet_db *db, void *arg)
@@ -131,6 +137,11 @@ static int dispatch_fn(struct hpcnet_db *db, void *arg)
 		if (rc < 0)
 			return rc;
 		w->released += rc;
+	}
+	for (i = 0; i < w->nwait; i++) {
+		rc = hpcnet_store_job_wait_reason(db, w->wait[i].job_id, w->wait[i].reason, w->now);
+		if (rc < 0)
+			return rc;
 	}
 	for (i = 0; i < w->n; i++) {
 		/* Guarded by state = 'queued': a job cancelled since the read
@@ -162,6 +173,7 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 	struct hpcnet_db *db = hpcnet_store_acquire(hub->store);
 	struct hpcnet_sched_center *c = NULL;
 	struct dispatch_write w = { .now = hpcnet_now_ms() };
+	struct hpcnet_soft_gate *gate = NULL;
 	json_t *rows = NULL, *queued = NULL, *q;
 	size_t i, n = 0;
 	int rc, expired;
@@ -190,8 +202,11 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 	if (rc < 0)
 		goto out;
 	w.p = hpcnet_xcalloc(json_array_size(queued) + 1, sizeof(*w.p));
+	w.wait = hpcnet_xcalloc(json_array_size(queued) + 1, sizeof(*w.wait));
 	if (!any_room(c, n))
 		json_array_clear(queued);
+	if (json_array_size(queued) && (rc = hpcnet_quota_soft_load(db, w.now, &gate)) < 0)
+		goto out;
 	/* FIFO with backfill: a job that does not fit now does not block
 	 * smaller ones behind it (no reservations yet). */
 	json_array_foreach(queued, i, q) {
@@ -202,9 +217,28 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 		};
 		struct placement *p = &w.p[w.n];
 		int best = hpcnet_sched_place(c, n, &j, p->reason, sizeof(p->reason));
+		struct hpcnet_soft_job sj = {
+			.user_id = json_string_value(json_object_get(q, "user_id")),
+			.project_id = json_string_value(json_object_get(q, "project_id")),
+			.org_id = json_string_value(json_object_get(q, "org_id")),
+			.mj = { .cores = j.cores, .gpus = j.gpus, .gpu_model = j.gpu_model,
+				.walltime_s = iv(q, "walltime_seconds") },
+		};
+		struct placement *wt = &w.wait[w.nwait];
 
 		if (best < 0)
 			continue;
+		rc = hpcnet_quota_soft_admit(gate, &sj, wt->reason, sizeof(wt->reason));
+		if (rc < 0)
+			goto out;
+		if (rc == 0) {
+			wt->job_id = json_string_value(json_object_get(q, "id"));
+			if (strcmp(wt->reason, json_string_value(json_object_get(q, "state_reason"))
+				   ?: "") != 0)
+				w.nwait++;
+			continue;
+		}
+		rc = 0;
 		p->job_id = json_string_value(json_object_get(q, "id"));
 		p->center_id = c[best].id;
 		hpcnet_sched_account(&c[best], &j);
@@ -212,7 +246,7 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 	}
 	hpcnet_store_release(hub->store, db);
 	db = NULL;
-	if (w.n > 0 || w.nrelease > 0)
+	if (w.n > 0 || w.nrelease > 0 || w.nwait > 0)
 		rc = hpcnet_store_write(hub->store, dispatch_fn, &w);
 	if (rc == 0 && w.released > 0)
 		hpcnet_info("%d job(s) of offline or draining centers went back to the queue",
@@ -220,7 +254,9 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 	if (rc == 0 && (w.placed > 0 || w.released > 0))
 		hpcnet_notify_bump(&hub->notify); /* wake the agents' long-polls and the next pass */
 out:
+	hpcnet_quota_soft_free(gate);
 	free(w.p);
+	free(w.wait);
 	free(c);
 	json_decref(rows);
 	json_decref(queued);

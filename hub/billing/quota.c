@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Quota use and enforcement; see quota.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
 #include "hpcnet/error.h"
 #include "hub/billing/ledger.h"
 #include "hub/billing/quota.h"
 #include "hub/store/billing_store.h"
+#include "hub/store/store.h"
 
 /* One quota's use in base units (seconds of cores/GPUs, or jobs). */
 struct use {
@@ -30,7 +33,7 @@ static void scope_of(json_t *q, const char *user_id, const char **kind, const ch
 }
 
 static int use_of(struct hpcnet_db *db, const char *user_id, json_t *q, int64_t now,
-		  struct use *u)
+		  int placed_only, struct use *u)
 {
 	const char *res = json_string_value(json_object_get(q, "resource"));
 	const char *model = json_string_value(json_object_get(q, "gpu_model"));
@@ -41,7 +44,7 @@ static int use_of(struct hpcnet_db *db, const char *user_id, json_t *q, int64_t 
 	int rc;
 
 	scope_of(q, user_id, &kind, &id);
-	rc = hpcnet_store_quota_active(db, kind, id, model, &active);
+	rc = hpcnet_store_quota_active(db, kind, id, model, placed_only, &active);
 
 	memset(u, 0, sizeof(*u));
 	if (rc < 0)
@@ -92,6 +95,8 @@ int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *ro
 
 		if (rc < 0)
 			break;
+		if (json_integer_value(json_object_get(q, "soft")))
+			continue; /* soft: the scheduler's business, never a refusal */
 		if (strcmp(res, "concurrent_jobs") == 0)
 			asked = 1;
 		else if (strcmp(res, "core_hours") == 0)
@@ -103,7 +108,7 @@ int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *ro
 			continue;
 		if (asked == 0)
 			continue;
-		rc = use_of(db, user_id, q, now, &u);
+		rc = use_of(db, user_id, q, now, 0, &u);
 		if (rc < 0)
 			break;
 		if (u.used + u.reserved + asked <= limit * u.scale)
@@ -143,14 +148,15 @@ int hpcnet_quota_status(struct hpcnet_db *db, const char *user_id, const char *r
 
 		if (rc < 0)
 			break;
-		rc = use_of(db, user_id, q, now, &u);
+		rc = use_of(db, user_id, q, now, 0, &u);
 		if (rc < 0)
 			break;
 		left = limit * u.scale - u.used - u.reserved;
-		json_array_append_new(*out, json_pack("{s:O, s:s, s:O, s:O, s:O, s:O, s:I, s:I, s:I,"
-						      " s:I, s:s}",
+		json_array_append_new(*out, json_pack("{s:O, s:s, s:o, s:O, s:O, s:O, s:O, s:I, s:I,"
+						      " s:I, s:I, s:s}",
 			"id", json_object_get(q, "id"),
 			"scope", json_string_value(json_object_get(q, "scope_kind")),
+			"soft", json_boolean(json_integer_value(json_object_get(q, "soft"))),
 			"resource", json_object_get(q, "resource"),
 			"gpu_model", json_object_get(q, "gpu_model"),
 			"period", json_object_get(q, "period"),
@@ -165,4 +171,164 @@ int hpcnet_quota_status(struct hpcnet_db *db, const char *user_id, const char *r
 		*out = NULL;
 	}
 	return rc < 0 ? rc : 0;
+}
+
+/* ---- the scheduler's soft gate ---- */
+
+struct soft_use {
+	size_t quota;            /* index in quotas */
+	char scope_id[HPCNET_ID_LEN];
+	int64_t used;            /* base units, placed jobs and ended ones */
+};
+
+struct hpcnet_soft_gate {
+	struct hpcnet_db *db;
+	int64_t now;
+	json_t *quotas;
+	struct soft_use *use;
+	size_t n, cap;
+	json_t *roles;           /* user id -> role, looked up once per pass */
+};
+
+int hpcnet_quota_soft_load(struct hpcnet_db *db, int64_t now, struct hpcnet_soft_gate **out)
+{
+	json_t *qs = NULL;
+	int rc = hpcnet_store_quota_soft_list(db, &qs);
+
+	*out = NULL;
+	if (rc < 0 || json_array_size(qs) == 0) {
+		json_decref(qs);
+		return rc;
+	}
+	*out = hpcnet_xcalloc(1, sizeof(**out));
+	(*out)->db = db;
+	(*out)->now = now;
+	(*out)->quotas = qs;
+	(*out)->roles = json_object();
+	return 0;
+}
+
+void hpcnet_quota_soft_free(struct hpcnet_soft_gate *g)
+{
+	if (!g)
+		return;
+	json_decref(g->quotas);
+	json_decref(g->roles);
+	free(g->use);
+	free(g);
+}
+
+static const char *role_of(struct hpcnet_soft_gate *g, const char *user_id)
+{
+	json_t *u = NULL;
+
+	if (!json_object_get(g->roles, user_id)) {
+		const char *role = "user";
+
+		if (hpcnet_store_user_by_id(g->db, user_id, &u) == 0)
+			role = json_string_value(json_object_get(u, "role"));
+		json_object_set_new(g->roles, user_id, json_string(role ? role : "user"));
+		json_decref(u);
+	}
+	return json_string_value(json_object_get(g->roles, user_id));
+}
+
+/* The scope a soft quota has for this job, or NULL when it does not bind it. */
+static const char *soft_scope(struct hpcnet_soft_gate *g, json_t *q,
+			      const struct hpcnet_soft_job *j)
+{
+	const char *kind = json_string_value(json_object_get(q, "scope_kind"));
+	const char *id = json_string_value(json_object_get(q, "scope_id"));
+
+	if (strcmp(kind, "user") == 0)
+		return strcmp(id, j->user_id) == 0 ? j->user_id : NULL;
+	if (strcmp(kind, "role") == 0)
+		return strcmp(id, role_of(g, j->user_id)) == 0 ? j->user_id : NULL;
+	if (strcmp(kind, "project") == 0)
+		return j->project_id && strcmp(id, j->project_id) == 0 ? id : NULL;
+	return j->org_id && strcmp(id, j->org_id) == 0 ? id : NULL;
+}
+
+/* What a job asks of a quota in base units; 0 when it does not apply. */
+static int64_t asked_of(json_t *q, const struct hpcnet_meter_job *mj)
+{
+	const char *res = json_string_value(json_object_get(q, "resource"));
+	const char *model = json_string_value(json_object_get(q, "gpu_model"));
+
+	if (strcmp(res, "concurrent_jobs") == 0)
+		return 1;
+	if (strcmp(res, "core_hours") == 0)
+		return mj->cores * mj->walltime_s;
+	if (strcmp(res, "gpu_hours") == 0 &&
+	    (!*model || (mj->gpu_model && strcmp(model, mj->gpu_model) == 0)))
+		return mj->gpus * mj->walltime_s;
+	return 0;
+}
+
+/* The cached use of quota qi for scope, loaded on first sight. */
+static int soft_use_of(struct hpcnet_soft_gate *g, size_t qi, const char *scope, const char *user,
+		       struct soft_use **out, int64_t *scale)
+{
+	struct use u;
+	size_t k;
+	int rc;
+
+	for (k = 0; k < g->n; k++)
+		if (g->use[k].quota == qi && strcmp(g->use[k].scope_id, scope) == 0)
+			break;
+	rc = use_of(g->db, user, json_array_get(g->quotas, qi), g->now, 1, &u);
+	if (rc < 0)
+		return rc;
+	*scale = u.scale;
+	if (k == g->n) {
+		if (g->n == g->cap) {
+			g->cap = g->cap ? g->cap * 2 : 16;
+			g->use = hpcnet_xrealloc(g->use, g->cap * sizeof(*g->use));
+		}
+		g->use[k] = (struct soft_use){ .quota = qi, .used = u.used + u.reserved };
+		snprintf(g->use[k].scope_id, sizeof(g->use[k].scope_id), "%s", scope);
+		g->n++;
+	}
+	*out = &g->use[k];
+	return 0;
+}
+
+int hpcnet_quota_soft_admit(struct hpcnet_soft_gate *g, const struct hpcnet_soft_job *j,
+			    char *why, size_t len)
+{
+	struct soft_use *hit[64];
+	int64_t asked[64], scale;
+	size_t i, nhit = 0;
+	json_t *q;
+	int rc;
+
+	if (!g)
+		return 1;
+	json_array_foreach(g->quotas, i, q) {
+		const char *scope = soft_scope(g, q, j);
+		int64_t a = scope ? asked_of(q, &j->mj) : 0, limit;
+		struct soft_use *u;
+
+		if (!a || nhit == 64)
+			continue;
+		rc = soft_use_of(g, i, scope, j->user_id, &u, &scale);
+		if (rc < 0)
+			return rc;
+		limit = json_integer_value(json_object_get(q, "max_value")) * scale;
+		if (u->used + a > limit) {
+			snprintf(why, len, "waiting: soft quota %s of %s %s (%s) is %lld %s, %lld in use",
+				 json_string_value(json_object_get(q, "resource")),
+				 json_string_value(json_object_get(q, "scope_kind")),
+				 json_string_value(json_object_get(q, "scope_name")),
+				 json_string_value(json_object_get(q, "period")),
+				 (long long)json_integer_value(json_object_get(q, "max_value")),
+				 scale == 1 ? "jobs" : "hours", (long long)up_div(u->used, scale));
+			return 0;
+		}
+		hit[nhit] = u;
+		asked[nhit++] = a;
+	}
+	for (i = 0; i < nhit; i++) /* placed: it counts for the jobs after it */
+		hit[i]->used += asked[i];
+	return 1;
 }

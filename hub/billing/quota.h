@@ -39,4 +39,23 @@ int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *ro
 int hpcnet_quota_status(struct hpcnet_db *db, const char *user_id, const char *role, int64_t now,
 			json_t **out);
 
+/*
+ * Soft quotas never refuse a submit: the scheduler asks this gate before
+ * placing each queued job and keeps it queued, with the reason, while
+ * placing it would take a soft quota's scope past the limit (counting the
+ * scope's jobs at centers and what ended jobs used). Load once per pass
+ * (NULL when no soft quota exists: admit then always says yes).
+ */
+struct hpcnet_soft_gate;
+struct hpcnet_soft_job {
+	const char *user_id, *project_id, *org_id; /* project/org may be NULL */
+	struct hpcnet_meter_job mj;
+};
+int hpcnet_quota_soft_load(struct hpcnet_db *db, int64_t now, struct hpcnet_soft_gate **g);
+/* 1 placeable (and counted, for the jobs after it in the pass), 0 it must
+ * wait (why says which quota), <0 store error. */
+int hpcnet_quota_soft_admit(struct hpcnet_soft_gate *g, const struct hpcnet_soft_job *j,
+			    char *why, size_t len);
+void hpcnet_quota_soft_free(struct hpcnet_soft_gate *g);
+
 #endif

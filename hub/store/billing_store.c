@@ -314,20 +314,21 @@ int hpcnet_store_usage_scope_total(struct hpcnet_db *db, const char *scope_kind,
 
 int hpcnet_store_quota_put(struct hpcnet_db *db, const char *id, const char *scope_kind,
 			   const char *scope_id, const char *resource, const char *gpu_model,
-			   const char *period, int64_t max_value, const char *by, int64_t now)
+			   const char *period, int64_t max_value, int soft, const char *by, int64_t now)
 {
 	return done(hpcnet_db_exec(db,
 		"INSERT INTO quotas (id, scope_kind, scope_id, resource, gpu_model, period, max_value,"
-		" set_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		" soft, set_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 		" ON CONFLICT (scope_kind, scope_id, resource, gpu_model, period) DO UPDATE SET"
-		" max_value = excluded.max_value, set_by = excluded.set_by,"
+		" max_value = excluded.max_value, soft = excluded.soft, set_by = excluded.set_by,"
 		" updated_at = excluded.updated_at",
-		"ttttttiti", id, scope_kind, scope_id, resource, gpu_model, period, max_value, by, now));
+		"ttttttiiti", id, scope_kind, scope_id, resource, gpu_model, period, max_value,
+		(int64_t)(soft != 0), by, now));
 }
 
 #define QUOTA_COLS "q.id, q.scope_kind, q.scope_id," \
 	" COALESCE(u.name, o.name, po.name || '/' || p.name, q.scope_id) AS scope_name," \
-	" q.resource, q.gpu_model, q.period, q.max_value, q.set_by, q.updated_at FROM quotas q" \
+	" q.resource, q.gpu_model, q.period, q.max_value, q.soft, q.set_by, q.updated_at FROM quotas q" \
 	" LEFT JOIN users u ON q.scope_kind = 'user' AND u.id = q.scope_id" \
 	" LEFT JOIN orgs o ON q.scope_kind = 'org' AND o.id = q.scope_id" \
 	" LEFT JOIN projects p ON q.scope_kind = 'project' AND p.id = q.scope_id" \
@@ -363,6 +364,20 @@ int hpcnet_store_quota_get(struct hpcnet_db *db, const char *id, json_t **out)
 					" WHERE q.id = ?", "t", id));
 }
 
+int hpcnet_store_quota_soft_list(struct hpcnet_db *db, json_t **out)
+{
+	return hpcnet_db_list_json(db, out, "SELECT " QUOTA_COLS " WHERE q.soft = 1 ORDER BY q.id"
+				   " LIMIT 10000", NULL);
+}
+
+int hpcnet_store_job_wait_reason(struct hpcnet_db *db, const char *job_id, const char *reason,
+				 int64_t now)
+{
+	return hpcnet_db_exec(db, "UPDATE jobs SET state_reason = ?, updated_at = ? WHERE id = ?"
+			      " AND state = 'queued' AND state_reason <> ?", "titt", reason, now,
+			      job_id, reason);
+}
+
 int hpcnet_store_quota_list(struct hpcnet_db *db, json_t **out)
 {
 	return hpcnet_db_list_json(db, out, "SELECT " QUOTA_COLS " ORDER BY q.scope_kind, scope_name,"
@@ -374,18 +389,23 @@ int hpcnet_store_quota_delete(struct hpcnet_db *db, const char *id)
 	return hpcnet_db_exec(db, "DELETE FROM quotas WHERE id = ?", "t", id);
 }
 
-#define ACTIVE(col) "SELECT COUNT(*) AS jobs, COALESCE(SUM(cores * walltime_seconds), 0)" \
-	" AS core_seconds, COALESCE(SUM(CASE WHEN ? = '' OR gpu_model = ? THEN gpus * walltime_seconds" \
+#define ACTIVE(col, placed) "SELECT COUNT(*) AS jobs," \
+	" COALESCE(SUM(cores * walltime_seconds), 0) AS core_seconds," \
+	" COALESCE(SUM(CASE WHEN ? = '' OR gpu_model = ? THEN gpus * walltime_seconds" \
 	" ELSE 0 END), 0) AS gpu_seconds FROM jobs WHERE " col " = ?" \
-	" AND state NOT IN ('succeeded', 'failed', 'cancelled', 'lost')"
+	" AND state NOT IN ('succeeded', 'failed', 'cancelled', 'lost')" placed
 
 int hpcnet_store_quota_active(struct hpcnet_db *db, const char *scope_kind, const char *scope_id,
-			      const char *gpu_model, json_t **out)
+			      const char *gpu_model, int placed_only, json_t **out)
 {
-	static const char *q_user = ACTIVE("user_id"), *q_project = ACTIVE("project_id"),
-			  *q_org = ACTIVE("org_id");
-	const char *q = strcmp(scope_kind, "org") == 0 ? q_org
-		: strcmp(scope_kind, "project") == 0 ? q_project : q_user;
+	static const char *q[2][3] = {
+		{ ACTIVE("user_id", ""), ACTIVE("project_id", ""), ACTIVE("org_id", "") },
+		{ ACTIVE("user_id", " AND center_id IS NOT NULL"),
+		  ACTIVE("project_id", " AND center_id IS NOT NULL"),
+		  ACTIVE("org_id", " AND center_id IS NOT NULL") },
+	};
+	int k = strcmp(scope_kind, "org") == 0 ? 2 : strcmp(scope_kind, "project") == 0 ? 1 : 0;
 
-	return found(hpcnet_db_get_json(db, out, q, "ttt", gpu_model, gpu_model, scope_id));
+	return found(hpcnet_db_get_json(db, out, q[placed_only != 0][k], "ttt", gpu_model, gpu_model,
+					scope_id));
 }

@@ -119,11 +119,11 @@ int hpcnet_store_usage_scope_total(struct hpcnet_db *db, const char *scope_kind,
 				   const char *scope_id, const char *resource, const char *model,
 				   const char *since_period, int64_t *out);
 
-/* quotas: {id, scope_kind, scope_id, resource, gpu_model, period, max_value,
- * set_by, updated_at} */
+/* quotas: {id, scope_kind, scope_id, scope_name, resource, gpu_model, period,
+ * max_value, soft, set_by, updated_at} */
 int hpcnet_store_quota_put(struct hpcnet_db *db, const char *id, const char *scope_kind,
 			   const char *scope_id, const char *resource, const char *gpu_model,
-			   const char *period, int64_t max_value, const char *by, int64_t now);
+			   const char *period, int64_t max_value, int soft, const char *by, int64_t now);
 /* The quotas binding a job of user_id (role) in project_id of org_id
  * (either NULL): the user's, their role's (unless the user has the same
  * one), the project's and the org's. org_id "*": every org the user
@@ -134,9 +134,15 @@ int hpcnet_store_quota_binding(struct hpcnet_db *db, const char *user_id, const 
 int hpcnet_store_quota_get(struct hpcnet_db *db, const char *id, json_t **out);
 int hpcnet_store_quota_list(struct hpcnet_db *db, json_t **out);
 int hpcnet_store_quota_delete(struct hpcnet_db *db, const char *id);
-/* The unfinished jobs of a user, project or org (scope_kind) and what
- * they may still use: {jobs, core_seconds, gpu_seconds} (request x walltime). */
+/* The unfinished jobs of a user, project or org (scope_kind) - with
+ * placed_only, those a center has - and what they may still use:
+ * {jobs, core_seconds, gpu_seconds} (request x walltime). */
 int hpcnet_store_quota_active(struct hpcnet_db *db, const char *scope_kind, const char *scope_id,
-			      const char *gpu_model, json_t **out);
+			      const char *gpu_model, int placed_only, json_t **out);
+/* Every soft quota. */
+int hpcnet_store_quota_soft_list(struct hpcnet_db *db, json_t **out);
+/* Sets a queued job's state_reason (why it waits); 1 changed, 0 not. */
+int hpcnet_store_job_wait_reason(struct hpcnet_db *db, const char *job_id, const char *reason,
+				 int64_t now);
 
 #endif

@@ -153,8 +153,11 @@ int hpcnet_store_job_apply_report(struct hpcnet_db *db, const struct hpcnet_job_
 int hpcnet_store_job_dispatch(struct hpcnet_db *db, const char *id, const char *center_id,
 			      const char *reason, int64_t now)
 {
+	/* a soft quota's "waiting: ..." (hub/billing/quota.h) no longer holds */
 	int rc = hpcnet_db_exec(db, "UPDATE jobs SET state = 'dispatched', center_id = ?,"
-				    " placement_reason = ?, dispatched_at = ?, updated_at = ?"
+				    " placement_reason = ?, dispatched_at = ?, updated_at = ?,"
+				    " state_reason = CASE WHEN state_reason LIKE 'waiting: soft quota%'"
+				    " THEN '' ELSE state_reason END"
 				    " WHERE id = ? AND state = 'queued'",
 				"ttiit", center_id, reason, now, now, id);
 
@@ -167,7 +170,8 @@ int hpcnet_store_job_dispatch(struct hpcnet_db *db, const char *id, const char *
 int hpcnet_store_job_queued(struct hpcnet_db *db, int64_t limit, json_t **out)
 {
 	return hpcnet_db_list_json(db, out, "SELECT id, cores, memory_bytes, gpus, gpu_model,"
-					    " center_requested"
+					    " center_requested, user_id, project_id, org_id,"
+					    " walltime_seconds, state_reason"
 					    " FROM jobs WHERE state = 'queued' ORDER BY id LIMIT ?",
 				   "i", limit);
 }

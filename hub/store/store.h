@@ -132,7 +132,8 @@ int hpcnet_store_job_apply_report(struct hpcnet_db *db, const struct hpcnet_job_
 /* Dispatch: queued -> dispatched on center with the placement reason. 1/0. */
 int hpcnet_store_job_dispatch(struct hpcnet_db *db, const char *id, const char *center_id,
 			      const char *reason, int64_t now);
-/* Queued jobs, oldest first: {id,cores,memory_bytes,gpus,gpu_model,center_requested}. */
+/* Queued jobs, oldest first: {id,cores,memory_bytes,gpus,gpu_model,center_requested,
+ * user_id,project_id,org_id,walltime_seconds,state_reason}. */
 int hpcnet_store_job_queued(struct hpcnet_db *db, int64_t limit, json_t **out);
 /* Per center and GPU model: {center_id, gpu_model, cores, memory_bytes, gpus,
  * waiting, waiting_cores} of active jobs (sum a center's rows for its totals). */

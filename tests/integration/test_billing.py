@@ -194,6 +194,32 @@ class BillingTest(ClusterTest):
         self.assertEqual(self.c.post("/api/v1/prices/%s/reject" % pid, token=self.admin).status,
                          409)
 
+    def test_soft_quota_makes_jobs_wait(self):
+        u = self.c.create_user("sol")
+        self.topup("sol", 10 ** 6)
+        r = self.c.post("/api/v1/quotas", {"scope": "user:sol", "resource": "concurrent_jobs",
+                                           "limit": 1, "soft": True}, token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        # a soft quota never refuses: all three are accepted ...
+        ids = [self.c.submit(u, command="sleep 1.5", walltime_seconds=60)["id"] for _ in range(3)]
+        # ... but only one is at a center at a time; the others say why they wait
+        waiting = wait_for(lambda: [j for j in self.c.all_jobs(u) if j["state"] == "queued"
+                                    and j["state_reason"].startswith("waiting: soft quota")],
+                           what="a job held back by the soft quota")
+        self.assertIn("concurrent_jobs of user sol", waiting[0]["state_reason"])
+        seen_two = False
+
+        def all_done():
+            nonlocal seen_two
+            jobs = [j for j in self.c.all_jobs(u) if j["id"] in ids]
+            placed = [j for j in jobs if j["state"] in ("dispatched", "pending", "running")]
+            seen_two |= len(placed) > 1
+            return all(j["state"] in FINAL for j in jobs)
+        wait_for(all_done, timeout=60, interval=0.1, what="the three jobs, one after another")
+        self.assertFalse(seen_two, "two jobs ran at once past a soft limit of 1")
+        q = self.c.get("/api/v1/quotas", token=u).json["items"]
+        self.assertEqual([(x["resource"], x["soft"]) for x in q], [("concurrent_jobs", True)])
+
     def test_settlement_matches_ledger(self):
         period = time.strftime("%Y-%m", time.gmtime())
         r = self.c.get("/api/v1/settlements/" + period, token=self.admin)
