@@ -69,8 +69,10 @@ out:
 	return 0;
 }
 
+/* The token or portal session the change is made with stays valid; every
+ * other one of the user's is revoked. */
 struct password_write {
-	const char *user_id, *keep_token, *hash;
+	const char *user_id, *keep_token, *keep_session, *hash;
 	int revoked;
 };
 
@@ -82,6 +84,11 @@ static int password_fn(struct hpcnet_db *db, void *arg)
 	if (rc >= 0)
 		rc = w->revoked = hpcnet_store_token_revoke_all(db, w->user_id, w->keep_token,
 								hpcnet_now_ms());
+	if (rc >= 0) {
+		rc = hpcnet_store_session_revoke_all(db, w->user_id, w->keep_session, hpcnet_now_ms());
+		if (rc >= 0)
+			w->revoked += rc;
+	}
 	return rc;
 }
 
@@ -116,7 +123,9 @@ int hpcnet_h_users_password(struct hpcnet_req *r)
 		hpcnet_reply_error(r, HPCNET_ESTORE);
 		goto out;
 	}
-	w = (struct password_write){ .user_id = r->user_id, .keep_token = r->token_id, .hash = hash };
+	w = (struct password_write){ .user_id = r->user_id, .hash = hash,
+				     .keep_token = r->token_id[0] ? r->token_id : NULL,
+				     .keep_session = r->session_id[0] ? r->session_id : NULL };
 	rc = hpcnet_req_write(r, password_fn, &w);
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);

@@ -228,6 +228,14 @@ int hpcnet_store_token_revoke_all(struct hpcnet_db *db, const char *user_id, con
 			      keep_id, keep_id);
 }
 
+int hpcnet_store_session_revoke_all(struct hpcnet_db *db, const char *user_id,
+				    const char *keep_id, int64_t now)
+{
+	return hpcnet_db_exec(db, "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND"
+				  " revoked_at IS NULL AND (? IS NULL OR id <> ?)", "ittt", now, user_id,
+			      keep_id, keep_id);
+}
+
 int hpcnet_store_job_active_of_user(struct hpcnet_db *db, const char *user_id, json_t **out)
 {
 	return hpcnet_db_list_json(db, out, "SELECT id, state, center_id FROM jobs WHERE user_id = ?"

@@ -242,6 +242,9 @@ int hpcnet_store_user_set_password(struct hpcnet_db *db, const char *user_id, co
 /* Revokes every live token of the user except keep_id (may be NULL); count. */
 int hpcnet_store_token_revoke_all(struct hpcnet_db *db, const char *user_id, const char *keep_id,
 				  int64_t now);
+/* The same for the user's portal sessions. */
+int hpcnet_store_session_revoke_all(struct hpcnet_db *db, const char *user_id,
+				    const char *keep_id, int64_t now);
 /* The user's jobs that have not ended: [{id,state,center_id}]. */
 int hpcnet_store_job_active_of_user(struct hpcnet_db *db, const char *user_id, json_t **out);
 

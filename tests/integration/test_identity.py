@@ -90,6 +90,10 @@ class InviteHubTest(ClusterTest):
     def test_password_change(self):
         self.c.create_user("pat", "pat-password-1")
         t1, t2 = self.c.login("pat", "pat-password-1"), self.c.login("pat", "pat-password-1")
+        r = self.c.post("/api/v1/sessions", {"username": "pat", "password": "pat-password-1"})
+        self.assertEqual(r.status, 201, r)
+        cookie = {"Cookie": r.headers["set-cookie"].split(";")[0]}
+        self.status(self.c.get("/api/v1/users/me", headers=cookie), 200)
         self.status(self.c.post("/api/v1/users/me/password", {"old_password": "wrong-one",
                                                              "new_password": "pat-password-2"},
                                 token=t1), 403)
@@ -102,6 +106,7 @@ class InviteHubTest(ClusterTest):
         self.assertGreaterEqual(r["tokens_revoked"], 1)
         self.status(self.c.get("/api/v1/users/me", token=t1), 200)  # the one used stays
         self.status(self.c.get("/api/v1/users/me", token=t2), 401)
+        self.status(self.c.get("/api/v1/users/me", headers=cookie), 401)  # portal sessions too
         self.status(self.c.post("/api/v1/tokens", {"username": "pat", "password": "pat-password-1"}),
                     401)
         self.c.login("pat", "pat-password-2")
@@ -173,6 +178,21 @@ class InviteHubTest(ClusterTest):
         r = self.status(self.c.get("/api/v1/audit?from=2000-01-01T00:00:00Z&to=2001-01-01T00:00:00Z",
                                    token=self.admin), 200)
         self.assertEqual(r["items"], [])
+
+    def test_zy_audit_survives_kill_9(self):
+        before = self.c.sql("SELECT MAX(seq) FROM audit_log")[0][0]
+        acked = [self.c.post("/api/v1/orgs", {"name": "k%d" % i}, token=self.admin).status
+                 for i in range(5)]
+        self.assertEqual(acked, [201] * 5)
+        self.c.kill_hub()
+        self.c.start_hub()
+        self.c._admin = None
+        self.admin = self.c.admin_token()
+        rows = self.c.sql("SELECT object_type, status FROM audit_log WHERE seq > ? AND route ="
+                          " '/api/v1/orgs'", (before,))
+        self.assertEqual(rows, [("orgs", 201)] * 5)
+        r = self.status(self.c.post("/api/v1/audit/verify", token=self.admin), 200)
+        self.assertTrue(r["ok"], r)
 
     def test_zz_audit_verify_finds_tampering(self):
         """Runs last in this class: it tampers with the log."""
