@@ -70,25 +70,35 @@ static int parse_flags(int argc, char **argv, const char *usage, struct flags *f
 	return 0;
 }
 
+/* A sub-command's words: positional arguments first (into pos, npos),
+ * then options. 0, 1 after --help, or a usage error. */
+static int parse_sub(int argc, char **argv, const char *usage, struct flags *f, char ***pos,
+		     int *npos)
+{
+	int i, rest, rc;
+
+	for (i = 1; i < argc && argv[i][0] != '-'; i++)
+		;
+	*pos = argv + 1;
+	*npos = i - 1;
+	rc = parse_flags(argc - *npos, argv + *npos, usage, f, &rest);
+	if (rc == 0 && rest != 0)
+		rc = hpcnet_cli_usage_error(usage);
+	return rc;
+}
+
 /* argv[0] is the sub-command; positional arguments come first. */
 static int orgs_sub(int argc, char **argv, int json)
 {
 	const char *sub = argv[0];
 	char *path = NULL, *e1 = NULL, *e2 = NULL;
 	struct flags f;
-	int npos, rc, i;
+	int npos, rc;
 	char **pos;
 
-	/* positional arguments before any option */
-	for (i = 1; i < argc && argv[i][0] != '-'; i++)
-		;
-	pos = argv + 1;
-	npos = i - 1;
-	rc = parse_flags(argc - npos, argv + npos, orgs_usage, &f, &i);
+	rc = parse_sub(argc, argv, orgs_usage, &f, &pos, &npos);
 	if (rc)
 		return rc > 0 ? 0 : rc;
-	if (i != 0)
-		return hpcnet_cli_usage_error(orgs_usage);
 	e1 = npos > 0 ? hpcnet_cli_escape(pos[0]) : NULL;
 	e2 = npos > 1 ? hpcnet_cli_escape(pos[1]) : NULL;
 	if (!strcmp(sub, "create") && npos == 1) {
@@ -163,18 +173,12 @@ static int projects_sub(int argc, char **argv, int json)
 	const char *sub = argv[0];
 	char *path = NULL, *e1 = NULL, *e2 = NULL;
 	struct flags f;
-	int npos, rc, i;
+	int npos, rc;
 	char **pos;
 
-	for (i = 1; i < argc && argv[i][0] != '-'; i++)
-		;
-	pos = argv + 1;
-	npos = i - 1;
-	rc = parse_flags(argc - npos, argv + npos, projects_usage, &f, &i);
+	rc = parse_sub(argc, argv, projects_usage, &f, &pos, &npos);
 	if (rc)
 		return rc > 0 ? 0 : rc;
-	if (i != 0)
-		return hpcnet_cli_usage_error(projects_usage);
 	e1 = npos > 0 ? hpcnet_cli_escape(pos[0]) : NULL;
 	e2 = npos > 1 ? hpcnet_cli_escape(pos[1]) : NULL;
 	if (!strcmp(sub, "create") && npos == 2) {

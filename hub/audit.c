@@ -85,20 +85,6 @@ void hpcnet_audit_record(struct hpcnet_req *r)
 			     hpcnet_strerror(rc));
 }
 
-/* An RFC 3339 query parameter as ms; absent -> 0. Replies 400 when bad. */
-static int time_param(struct hpcnet_req *r, const char *name, int64_t *ms)
-{
-	const char *s = hpcnet_req_query(r, name);
-
-	*ms = 0;
-	if (s && hpcnet_time_parse(s, ms) < 0) {
-		hpcnet_reply_problem(r, 400, "query parameter '%s' must be an RFC 3339 time such as"
-				     " 2026-12-01T10:00:00Z", name);
-		return HPCNET_EINVAL;
-	}
-	return 0;
-}
-
 int hpcnet_h_audit_list(struct hpcnet_req *r)
 {
 	const char *user = hpcnet_req_query(r, "user"), *object = hpcnet_req_query(r, "object");
@@ -109,7 +95,8 @@ int hpcnet_h_audit_list(struct hpcnet_req *r)
 
 	if (hpcnet_req_query_int(r, "limit", 1, 1000, 50, &limit) < 0 ||
 	    hpcnet_req_query_int(r, "cursor", 1, INT64_MAX, 0, &cursor) < 0 ||
-	    time_param(r, "from", &from) < 0 || time_param(r, "to", &to) < 0)
+	    hpcnet_req_query_time(r, "from", 0, &from) < 0 ||
+	    hpcnet_req_query_time(r, "to", 0, &to) < 0)
 		return 0;
 	if (user) {
 		/* A deleted or renamed user's rows still match by id. */

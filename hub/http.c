@@ -15,6 +15,7 @@
 
 #include <microhttpd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "hpcnet/error.h"
 #include "hub/audit.h"
@@ -99,6 +100,19 @@ int hpcnet_req_query_int(struct hpcnet_req *r, const char *name, int64_t min, in
 		return HPCNET_EINVAL;
 	}
 	*out = v;
+	return 0;
+}
+
+int hpcnet_req_query_time(struct hpcnet_req *r, const char *name, int64_t absent, int64_t *ms)
+{
+	const char *s = hpcnet_req_query(r, name);
+
+	*ms = absent;
+	if (s && hpcnet_time_parse(s, ms) < 0) {
+		hpcnet_reply_problem(r, 400, "query parameter '%s' must be an RFC 3339 time such as"
+				     " 2026-11-23T18:30:05Z", name);
+		return HPCNET_EINVAL;
+	}
 	return 0;
 }
 

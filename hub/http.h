@@ -127,6 +127,9 @@ const char *hpcnet_req_cookie(struct hpcnet_req *r, const char *name);
  * bad value replies 400 and returns HPCNET_EINVAL. */
 int hpcnet_req_query_int(struct hpcnet_req *r, const char *name, int64_t min, int64_t max,
 			 int64_t def, int64_t *out);
+/* Parses an RFC 3339 query parameter into ms; absent -> `absent`. On a
+ * bad value replies 400 and returns HPCNET_EINVAL. */
+int hpcnet_req_query_time(struct hpcnet_req *r, const char *name, int64_t absent, int64_t *ms);
 /* Parses the body as a JSON object; on failure replies 400/413 and returns
  * HPCNET_EINVAL. The caller owns *out. */
 int hpcnet_req_json(struct hpcnet_req *r, json_t **out);

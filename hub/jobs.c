@@ -627,21 +627,6 @@ int hpcnet_h_jobs_get(struct hpcnet_req *r)
 	return 0;
 }
 
-/* An RFC 3339 query parameter as ms (HPCNET_DB_NULL when absent); on a
- * bad value replies 400 and returns HPCNET_EINVAL. */
-static int time_param(struct hpcnet_req *r, const char *name, int64_t *ms)
-{
-	const char *s = hpcnet_req_query(r, name);
-
-	*ms = HPCNET_DB_NULL;
-	if (s && hpcnet_time_parse(s, ms) < 0) {
-		hpcnet_reply_problem(r, 400, "query parameter '%s' must be an RFC 3339 time such as"
-				     " 2026-11-23T18:30:05Z", name);
-		return HPCNET_EINVAL;
-	}
-	return 0;
-}
-
 int hpcnet_h_jobs_list(struct hpcnet_req *r)
 {
 	const char *state = hpcnet_req_query(r, "state"), *cursor = hpcnet_req_query(r, "cursor");
@@ -662,7 +647,8 @@ int hpcnet_h_jobs_list(struct hpcnet_req *r)
 					    " lost)", state);
 	if (cursor && !hpcnet_id_valid("job", cursor))
 		return hpcnet_reply_problem(r, 400, "invalid cursor: pass next_cursor from the last page");
-	if (time_param(r, "submitted_after", &since) < 0 || time_param(r, "submitted_before", &until) < 0)
+	if (hpcnet_req_query_time(r, "submitted_after", HPCNET_DB_NULL, &since) < 0 ||
+	    hpcnet_req_query_time(r, "submitted_before", HPCNET_DB_NULL, &until) < 0)
 		return 0;
 	if (center && resolve_center(hpcnet_req_db(r), center, center_id) < 0)
 		return hpcnet_reply_problem(r, 400, "no center with id or name '%s'", center);

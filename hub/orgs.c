@@ -32,25 +32,7 @@ static const struct hpcnet_field member_fields[] = {
 
 int hpcnet_orgs_load(struct hpcnet_req *r, const char *key, const char *action, json_t **org)
 {
-	struct hpcnet_perm_obj o = { .type = "org", .id = key };
-	int rc = hpcnet_store_org_get(hpcnet_req_db(r), key, org);
-
-	if (rc == HPCNET_ENOTFOUND) {
-		r->perm_checked = 1;
-		hpcnet_reply_problem(r, 404, "no org '%s' (or it is not yours)", key);
-		return rc;
-	}
-	if (rc < 0) {
-		hpcnet_reply_error(r, rc);
-		return rc;
-	}
-	o.org_id = json_string_value(json_object_get(*org, "id"));
-	rc = hpcnet_perm_check(r, action, &o);
-	if (rc < 0) {
-		json_decref(*org);
-		*org = NULL;
-	}
-	return rc;
+	return hpcnet_perm_load(r, "org", key, action, hpcnet_store_org_get, "id", org);
 }
 
 int hpcnet_h_orgs_list(struct hpcnet_req *r)
@@ -63,8 +45,7 @@ int hpcnet_h_orgs_list(struct hpcnet_req *r)
 	rc = hpcnet_store_org_list(hpcnet_req_db(r), s.all ? NULL : r->user_id, &rows);
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
-	hpcnet_reply_json(r, 200, json_pack("{s:o, s:n}", "items", hpcnet_view_rows(rows),
-					    "next_cursor"));
+	hpcnet_reply_json(r, 200, hpcnet_view_page(rows));
 	json_decref(rows);
 	return 0;
 }
@@ -160,8 +141,7 @@ int hpcnet_h_orgs_members(struct hpcnet_req *r)
 	if (rc < 0)
 		hpcnet_reply_error(r, rc);
 	else
-		hpcnet_reply_json(r, 200, json_pack("{s:o, s:n}", "items", hpcnet_view_rows(rows),
-						    "next_cursor"));
+		hpcnet_reply_json(r, 200, hpcnet_view_page(rows));
 	json_decref(rows);
 	json_decref(org);
 	return 0;
@@ -236,8 +216,7 @@ int hpcnet_h_orgs_member_set(struct hpcnet_req *r)
 		goto out;
 	}
 	snprintf(r->audit_object, sizeof(r->audit_object), "%s/%s", w.org_id, w.user_id);
-	hpcnet_reply_json(r, 200, json_pack("{s:o, s:n}", "items", hpcnet_view_rows(rows),
-					    "next_cursor"));
+	hpcnet_reply_json(r, 200, hpcnet_view_page(rows));
 out:
 	json_decref(rows);
 	json_decref(user);

@@ -321,3 +321,28 @@ void hpcnet_perm_scope(struct hpcnet_req *r, const char *action, struct hpcnet_p
 	s->org_admin = !!(m & ORGADM);
 	s->center = !!(m & CENTER);
 }
+
+int hpcnet_perm_load(struct hpcnet_req *r, const char *type, const char *key, const char *action,
+		     int (*get)(struct hpcnet_db *db, const char *key, json_t **out),
+		     const char *org_column, json_t **row)
+{
+	struct hpcnet_perm_obj o = { .type = type, .id = key };
+	int rc = get(hpcnet_req_db(r), key, row);
+
+	if (rc == HPCNET_ENOTFOUND) {
+		r->perm_checked = 1;
+		hpcnet_reply_problem(r, 404, "no %s '%s' (or it is not yours)", type, key);
+		return rc;
+	}
+	if (rc < 0) {
+		hpcnet_reply_error(r, rc);
+		return rc;
+	}
+	o.org_id = json_string_value(json_object_get(*row, org_column));
+	rc = hpcnet_perm_check(r, action, &o);
+	if (rc < 0) {
+		json_decref(*row);
+		*row = NULL;
+	}
+	return rc;
+}

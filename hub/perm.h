@@ -102,6 +102,14 @@ int hpcnet_perm_check(struct hpcnet_req *r, const char *action, const struct hpc
 /* The same question without a reply: 1 allowed, 0 not, <0 store error. */
 int hpcnet_perm_allows(struct hpcnet_req *r, const char *action, const struct hpcnet_perm_obj *o);
 
+/* Loads the object named key with get() (a store lookup by id or name)
+ * and checks action on it, the object's org being its org_column: 0 with
+ * *row (caller owns), or a 404/403 has been replied and <0 returned. */
+struct hpcnet_db;
+int hpcnet_perm_load(struct hpcnet_req *r, const char *type, const char *key, const char *action,
+		     int (*get)(struct hpcnet_db *db, const char *key, json_t **out),
+		     const char *org_column, json_t **row);
+
 /* Which objects of the action's type the caller may see in a list. */
 void hpcnet_perm_scope(struct hpcnet_req *r, const char *action, struct hpcnet_perm_scope *s);
 

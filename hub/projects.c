@@ -31,25 +31,7 @@ static const struct hpcnet_field member_fields[] = {
 int hpcnet_projects_load(struct hpcnet_req *r, const char *key, const char *action,
 			 json_t **project)
 {
-	struct hpcnet_perm_obj o = { .type = "project", .id = key };
-	int rc = hpcnet_store_project_get(hpcnet_req_db(r), key, project);
-
-	if (rc == HPCNET_ENOTFOUND) {
-		r->perm_checked = 1;
-		hpcnet_reply_problem(r, 404, "no project '%s' (or it is not yours)", key);
-		return rc;
-	}
-	if (rc < 0) {
-		hpcnet_reply_error(r, rc);
-		return rc;
-	}
-	o.org_id = json_string_value(json_object_get(*project, "org_id"));
-	rc = hpcnet_perm_check(r, action, &o);
-	if (rc < 0) {
-		json_decref(*project);
-		*project = NULL;
-	}
-	return rc;
+	return hpcnet_perm_load(r, "project", key, action, hpcnet_store_project_get, "org_id", project);
 }
 
 int hpcnet_h_projects_list(struct hpcnet_req *r)
@@ -70,8 +52,7 @@ int hpcnet_h_projects_list(struct hpcnet_req *r)
 	if (rc < 0)
 		hpcnet_reply_error(r, rc);
 	else
-		hpcnet_reply_json(r, 200, json_pack("{s:o, s:n}", "items", hpcnet_view_rows(rows),
-						    "next_cursor"));
+		hpcnet_reply_json(r, 200, hpcnet_view_page(rows));
 	json_decref(rows);
 	json_decref(org);
 	return 0;
@@ -140,8 +121,7 @@ static int reply_members(struct hpcnet_req *r, const char *project_id)
 
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
-	hpcnet_reply_json(r, 200, json_pack("{s:o, s:n}", "items", hpcnet_view_rows(rows),
-					    "next_cursor"));
+	hpcnet_reply_json(r, 200, hpcnet_view_page(rows));
 	json_decref(rows);
 	return 0;
 }

@@ -34,8 +34,7 @@ int hpcnet_h_roles_list(struct hpcnet_req *r)
 	json_decref(user);
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
-	hpcnet_reply_json(r, 200, json_pack("{s:o, s:n}", "items", hpcnet_view_rows(rows),
-					    "next_cursor"));
+	hpcnet_reply_json(r, 200, hpcnet_view_page(rows));
 	json_decref(rows);
 	return 0;
 }
@@ -90,8 +89,7 @@ int hpcnet_h_roles_grant(struct hpcnet_req *r)
 		goto out;
 	}
 	snprintf(r->audit_object, sizeof(r->audit_object), "%s", user_id);
-	hpcnet_reply_json(r, 201, json_pack("{s:o, s:n}", "items", hpcnet_view_rows(rows),
-					    "next_cursor"));
+	hpcnet_reply_json(r, 201, hpcnet_view_page(rows));
 out:
 	json_decref(rows);
 	json_decref(body);

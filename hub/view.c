@@ -188,3 +188,8 @@ json_t *hpcnet_view_rows(json_t *rows)
 		json_array_append_new(items, hpcnet_view_row(row));
 	return items;
 }
+
+json_t *hpcnet_view_page(json_t *rows)
+{
+	return json_pack("{s:o, s:n}", "items", hpcnet_view_rows(rows), "next_cursor");
+}

@@ -21,6 +21,8 @@ json_t *hpcnet_view_token(json_t *row);
 json_t *hpcnet_view_row(json_t *row);
 /* The same for each row of an array; a new array. */
 json_t *hpcnet_view_rows(json_t *rows);
+/* A whole list answer of such rows: {"items": [...], "next_cursor": null}. */
+json_t *hpcnet_view_page(json_t *rows);
 /* ms (borrowed JSON integer) -> RFC 3339 string, or JSON null when absent. */
 json_t *hpcnet_view_time(json_t *ms);
 json_t *hpcnet_view_time_ms(int64_t ms);

@@ -164,6 +164,22 @@ class Cluster:
         self.join_tokens[name] = r.json["join_token"]
         return r.json
 
+    def join_center(self, name, cores=8, mem=16 << 30):
+        """Creates a center and plays its agent for the join and one
+        heartbeat (adapter none, no agent process); returns (agent token,
+        center id). Tests that need no jobs to run use this."""
+        self.add_center(name)
+        r = self.post("/api/v1/centers/join", {"join_token": self.join_tokens[name],
+                                               "adapter": "none"})
+        assert r.status == 200, r
+        tok, cid = r.json["agent_token"], r.json["center_id"]
+        r = self.post("/api/v1/centers/%s/heartbeat" % cid,
+                      {"resources": {"total_cores": cores, "free_cores": cores,
+                                     "total_memory_bytes": mem, "free_memory_bytes": mem}},
+                      token=tok)
+        assert r.status == 200, r
+        return tok, cid
+
     def start_agent(self, name, cores=4, mem="8G", adapter="local", heartbeat=1, extra=(),
                     opts=()):
         if name not in self.join_tokens:

@@ -19,8 +19,8 @@ class AccountsTest(ClusterTest):
         cls.admin = c.admin_token()
         for name in ("ann", "bea", "cid", "dan", "opa", "opb"):
             setattr(cls, name, c.create_user(name))
-        cls.alpha_agent, cls.alpha = cls.join("alpha")
-        cls.beta_agent, cls.beta = cls.join("beta")
+        cls.alpha_agent, cls.alpha = c.join_center("alpha")
+        cls.beta_agent, cls.beta = c.join_center("beta")
         # uni: ann admin, bea member; lab: cid admin; dan in no org
         r = c.post("/api/v1/orgs", {"name": "uni", "kind": "university", "admin": "ann"},
                    token=cls.admin)
@@ -40,20 +40,6 @@ class AccountsTest(ClusterTest):
             r = c.post("/api/v1/roles", {"user": user, "role": "center_operator", "center": center},
                        token=cls.admin)
             assert r.status == 201, r
-
-    @classmethod
-    def join(cls, name):
-        cls.c.add_center(name)
-        r = cls.c.post("/api/v1/centers/join", {"join_token": cls.c.join_tokens[name],
-                                               "adapter": "none"})
-        assert r.status == 200, r
-        tok, cid = r.json["agent_token"], r.json["center_id"]
-        r = cls.c.post("/api/v1/centers/%s/heartbeat" % cid,
-                       {"resources": {"total_cores": 8, "free_cores": 8,
-                                      "total_memory_bytes": 16 << 30,
-                                      "free_memory_bytes": 16 << 30}}, token=tok)
-        assert r.status == 200, r
-        return tok, cid
 
     @classmethod
     def tearDownClass(cls):

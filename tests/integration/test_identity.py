@@ -13,18 +13,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import Cluster, ClusterTest, wait_for  # noqa: E402
 
 
-def join(c, name):
-    c.add_center(name)
-    r = c.post("/api/v1/centers/join", {"join_token": c.join_tokens[name], "adapter": "none"})
-    assert r.status == 200, r
-    tok, cid = r.json["agent_token"], r.json["center_id"]
-    r = c.post("/api/v1/centers/%s/heartbeat" % cid,
-               {"resources": {"total_cores": 8, "free_cores": 8, "total_memory_bytes": 16 << 30,
-                              "free_memory_bytes": 16 << 30}}, token=tok)
-    assert r.status == 200, r
-    return tok, cid
-
-
 class InviteHubTest(ClusterTest):
     """--signup invite, --disabled-user-jobs cancel (the default)."""
 
@@ -34,7 +22,7 @@ class InviteHubTest(ClusterTest):
         cls.admin = c.admin_token()
         cls.ann = c.create_user("ann", "ann-password-1")
         assert c.post("/api/v1/orgs", {"name": "uni", "admin": "ann"}, token=cls.admin).status == 201
-        cls.agent, cls.center = join(c, "alpha")
+        cls.agent, cls.center = c.join_center("alpha")
 
     @classmethod
     def tearDownClass(cls):
@@ -241,7 +229,7 @@ class OpenHubTest(ClusterTest):
         self.assertEqual(c.post("/api/v1/signup", {"name": "Eve!", "password": "eve-password"}).status,
                          422)
         t = c.login("eve", "eve-password")
-        join(c, "alpha")
+        c.join_center("alpha")
         j = c.submit(t, cores=8)["id"]
         r = c.post("/api/v1/users/eve/disable", token=c.admin_token())
         self.assertEqual((r.status, r.json["jobs_cancelled"]), (200, 0), r)
