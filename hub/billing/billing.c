@@ -213,7 +213,11 @@ static int put_usage(struct hpcnet_db *db, const struct hpcnet_billing_cfg *cfg,
 			int64_t prior = 0;
 
 			rc = hpcnet_store_usage_volume(db, payer_kind, payer_id, center, res,
-						       rows[i].model, period, job_id, &prior);
+						       rows[i].model, period, &prior);
+			if (rc == 0)
+				rc = hpcnet_store_usage_volume_add(db, payer_kind, payer_id, center, res,
+								   rows[i].model, period,
+								   rows[i].billed_qty);
 			if (rc < 0)
 				break;
 			u.amount = hpcnet_pricing_cost(hpcnet_pricing_find(pl, rows[i].res,

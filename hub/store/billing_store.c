@@ -226,14 +226,28 @@ int hpcnet_store_usage_put(struct hpcnet_db *db, const struct hpcnet_usage_put *
 
 int hpcnet_store_usage_volume(struct hpcnet_db *db, const char *payer_kind, const char *payer_id,
 			      const char *center_id, const char *resource, const char *model,
-			      const char *period, const char *exclude_job, int64_t *out)
+			      const char *period, int64_t *out)
 {
+	int rc;
+
 	*out = 0;
-	return done(hpcnet_db_get_int(db, out, "SELECT COALESCE(SUM(billed_qty), 0) FROM usage_records"
-				      " WHERE payer_kind = ? AND payer_id = ? AND center_id = ?"
-				      " AND resource = ? AND model = ? AND period = ? AND final = 1"
-				      " AND job_id <> ?", "ttttttt", payer_kind, payer_id, center_id,
-				      resource, model, period, exclude_job));
+	rc = hpcnet_db_get_int(db, out, "SELECT qty FROM usage_volumes WHERE payer_kind = ?"
+			       " AND payer_id = ? AND center_id = ? AND resource = ? AND model = ?"
+			       " AND period = ?", "tttttt", payer_kind, payer_id, center_id,
+			       resource, model, period);
+	return done(rc);
+}
+
+int hpcnet_store_usage_volume_add(struct hpcnet_db *db, const char *payer_kind,
+				  const char *payer_id, const char *center_id, const char *resource,
+				  const char *model, const char *period, int64_t qty)
+{
+	return done(hpcnet_db_exec(db, "INSERT INTO usage_volumes (payer_kind, payer_id, center_id,"
+				       " resource, model, period, qty) VALUES (?, ?, ?, ?, ?, ?, ?)"
+				       " ON CONFLICT (payer_kind, payer_id, center_id, resource, model,"
+				       " period) DO UPDATE SET qty = usage_volumes.qty + excluded.qty",
+				   "tttttti", payer_kind, payer_id, center_id, resource, model, period,
+				   qty));
 }
 
 int hpcnet_store_usage_job(struct hpcnet_db *db, const char *job_id, json_t **out)

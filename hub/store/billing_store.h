@@ -90,11 +90,15 @@ struct hpcnet_usage_put {
 /* Inserts or replaces the job's record for (resource, model); a final
  * record is never replaced by a later interim one. */
 int hpcnet_store_usage_put(struct hpcnet_db *db, const struct hpcnet_usage_put *u);
-/* The payer's billed quantity of resource/model at center in period over
- * final records of other jobs (the tier volume before this job). */
+/* The payer's billed quantity of resource/model at center in period so
+ * far (charged jobs): the volume its tiers start from. */
 int hpcnet_store_usage_volume(struct hpcnet_db *db, const char *payer_kind, const char *payer_id,
 			      const char *center_id, const char *resource, const char *model,
-			      const char *period, const char *exclude_job, int64_t *out);
+			      const char *period, int64_t *out);
+/* Adds a charged job's quantity to that volume (in the charge's transaction). */
+int hpcnet_store_usage_volume_add(struct hpcnet_db *db, const char *payer_kind,
+				  const char *payer_id, const char *center_id, const char *resource,
+				  const char *model, const char *period, int64_t qty);
 int hpcnet_store_usage_job(struct hpcnet_db *db, const char *job_id, json_t **out);
 /* Totals grouped by `by` ("center", "user", "project" (key "org/name", ""
  * for personal jobs), "day", "job", "period"): [{key, resource, model,

@@ -16,7 +16,8 @@
 #include "hub/store/migrate.h"
 
 extern const char hpcnet_migration_001[], hpcnet_migration_002[], hpcnet_migration_003[],
-	hpcnet_migration_004[], hpcnet_migration_005[], hpcnet_migration_006[];
+	hpcnet_migration_004[], hpcnet_migration_005[], hpcnet_migration_006[],
+	hpcnet_migration_007[];
 
 static const struct {
 	int version;
@@ -28,6 +29,7 @@ static const struct {
 	{ .version = 4, .sql = hpcnet_migration_004 },
 	{ .version = 5, .sql = hpcnet_migration_005 },
 	{ .version = 6, .sql = hpcnet_migration_006 },
+	{ .version = 7, .sql = hpcnet_migration_007 },
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
