@@ -37,7 +37,7 @@ int hpcnet_cli_passwd(int argc, char **argv)
 	char *old = NULL, *new = NULL, *again = NULL, msg[96];
 	int from_stdin = 0, json = 0, ch, rc = HPCNET_CLI_EUSAGE;
 	struct hpcnet_cli c;
-	json_t *resp = NULL;
+	json_t *body = NULL, *resp = NULL;
 
 	memset(&c, 0, sizeof(c));
 	optind = 0;
@@ -66,9 +66,8 @@ int hpcnet_cli_passwd(int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = hpcnet_cli_call(&c, "POST", "/api/v1/users/me/password",
-			     json_pack("{s:s, s:s}", "old_password", old, "new_password", new), NULL, 0,
-			     NULL, &resp);
+	body = json_pack("{s:s, s:s}", "old_password", old, "new_password", new);
+	rc = hpcnet_cli_call(&c, "POST", "/api/v1/users/me/password", body, NULL, 0, NULL, &resp);
 	if (rc == 0 && json) {
 		hpcnet_cli_print_json(resp);
 	} else if (rc == 0) {
@@ -79,6 +78,7 @@ out:
 	wipe(old);
 	wipe(new);
 	wipe(again);
+	json_decref(body);
 	json_decref(resp);
 	hpcnet_cli_close(&c);
 	return hpcnet_cli_exit_code(rc);

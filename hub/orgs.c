@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * /api/v1/orgs: organizations (a university, a company, a research group)
- * and their members. Platform admins create orgs; an org's admins manage
- * its members; members see their org. An org always keeps at least one
+ * and their members. Platform admins create orgs (on a hub with open
+ * sign-up, anyone may, and becomes the new org's admin); an org's admins
+ * manage its members; members see their org. An org always keeps at least one
  * admin, so it never becomes unmanageable without a platform admin.
  */
 #include <string.h>
@@ -72,7 +73,10 @@ int hpcnet_h_orgs_create(struct hpcnet_req *r)
 	struct org_write w;
 	int rc;
 
-	if (hpcnet_req_json(r, &body) < 0)
+	if (hpcnet_perm_check(r, r->hub->signup == HPCNET_SIGNUP_OPEN ? "orgs.create_open"
+								       : "orgs.create_closed",
+			      &(struct hpcnet_perm_obj){ .type = "org" }) < 0 ||
+	    hpcnet_req_json(r, &body) < 0)
 		return 0;
 	errors = hpcnet_validate(body, org_fields);
 	kind = json_string_value(json_object_get(body, "kind"));
@@ -84,6 +88,13 @@ int hpcnet_h_orgs_create(struct hpcnet_req *r)
 	if (w.name && !hpcnet_validate_name(w.name))
 		hpcnet_validate_add(&errors, "name", "must be 1-63 characters of a-z, 0-9, '-', '_', '.'");
 	admin_key = json_string_value(json_object_get(body, "admin"));
+	/* A user making their own org (open sign-up) becomes its admin. */
+	if (!r->is_admin && admin_key && strcmp(admin_key, r->user_name) != 0 &&
+	    strcmp(admin_key, r->user_id) != 0)
+		hpcnet_validate_add(&errors, "admin", "may only name yourself: you become the admin of"
+				    " the org you create");
+	if (!r->is_admin)
+		admin_key = r->user_id;
 	if (!errors && admin_key && hpcnet_users_find(hpcnet_req_db(r), admin_key, &admin) < 0)
 		hpcnet_validate_add(&errors, "admin", "names no user: '%s'", admin_key);
 	if (errors) {

@@ -56,7 +56,12 @@ const struct hpcnet_perm_rule hpcnet_perm_rules[] = {
 
 	/* organizations and projects */
 	{ "orgs.list", NULL, NULL, { SIGNED_IN(ANY) } },
-	{ "orgs.create", NULL, NULL, { [PADMIN] = ANY } },
+	/* Who creates orgs depends on the hub's sign-up policy: the route's
+	 * gate lets everyone signed in through and the handler checks one of
+	 * the two rules below (hub --signup open: anyone, else platform admins). */
+	{ "orgs.create", NULL, NULL, { SIGNED_IN(ANY) } },
+	{ "orgs.create_closed", NULL, NULL, { [PADMIN] = ANY } },
+	{ "orgs.create_open", NULL, NULL, { SIGNED_IN(ANY) } },
 	{ "orgs.read", "org", "orgs.read", { SIGNED_IN(MEMBER), [PADMIN] = ANY } },
 	{ "orgs.manage", "org", "orgs.read", { [ORG_ADMIN] = ORGADM, [PADMIN] = ANY } },
 	{ "invites.create", "org", "orgs.read", { [ORG_ADMIN] = ORGADM, [PADMIN] = ANY } },
@@ -300,8 +305,11 @@ int hpcnet_perm_check(struct hpcnet_req *r, const char *action, const struct hpc
 		return HPCNET_ENOTFOUND;
 	}
 	hpcnet_perm_describe(rule, need, sizeof(need));
-	hpcnet_reply_problem(r, 403, "%s on %s '%s' needs the role %s", rule->action,
-			     o->type ? o->type : "object", o->id ? o->id : "", need);
+	if (o->id)
+		hpcnet_reply_problem(r, 403, "%s on %s '%s' needs the role %s", rule->action,
+				     o->type ? o->type : "object", o->id, need);
+	else
+		hpcnet_reply_problem(r, 403, "%s needs the role %s", rule->action, need);
 	return HPCNET_EPERM;
 }
 

@@ -229,6 +229,13 @@ class OpenHubTest(ClusterTest):
         self.assertEqual(c.post("/api/v1/signup", {"name": "Eve!", "password": "eve-password"}).status,
                          422)
         t = c.login("eve", "eve-password")
+        # open sign-up: users make their own orgs and run them
+        r = c.post("/api/v1/orgs", {"name": "eves-lab"}, token=t)
+        self.assertEqual(r.status, 201, r)
+        me = c.get("/api/v1/users/me", token=t).json
+        self.assertEqual([(o["name"], o["my_role"]) for o in me["orgs"]], [("eves-lab", "admin")])
+        self.assertEqual(c.post("/api/v1/orgs", {"name": "x-lab", "admin": "admin"},
+                                token=t).status, 422)
         c.join_center("alpha")
         j = c.submit(t, cores=8)["id"]
         r = c.post("/api/v1/users/eve/disable", token=c.admin_token())

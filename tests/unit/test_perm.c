@@ -55,7 +55,8 @@ static void test_every_route_names_a_rule(void **state)
  * them for an inner check (listed here). */
 static void test_every_rule_is_used(void **state)
 {
-	static const char *const inner[] = { "projects.use", NULL };
+	static const char *const inner[] = { "projects.use", "orgs.create_open",
+					     "orgs.create_closed", NULL };
 	const struct hpcnet_perm_rule *p, *q;
 	const struct hpcnet_route *rt;
 	int used, i;
@@ -122,8 +123,10 @@ static void test_orgs_and_projects(void **state)
 	assert_true(may("orgs.manage", ORG_ADMIN, ORGADM));
 	assert_false(may("orgs.manage", ORG_ADMIN, NONE)); /* admin of another org */
 	assert_true(may("orgs.manage", PADMIN, NONE));
-	assert_false(may("orgs.create", ORG_ADMIN, ORGADM));
-	assert_true(may("orgs.create", PADMIN, NONE));
+	assert_false(may("orgs.create_closed", ORG_ADMIN, ORGADM));
+	assert_true(may("orgs.create_closed", PADMIN, NONE));
+	assert_true(may("orgs.create_open", USER, NONE));
+	assert_false(may("orgs.create_open", ANON, NONE));
 	assert_true(may("projects.use", USER, MEMBER));
 	assert_false(may("projects.use", USER, NONE));
 	assert_true(may("projects.create", ORG_ADMIN, ORGADM));
@@ -135,6 +138,7 @@ static void test_orgs_and_projects(void **state)
 static void test_admin_only_and_public(void **state)
 {
 	static const char *const admin_only[] = { "users.list", "users.create", "users.disable",
+						  "orgs.create_closed",
 						  "roles.grant", "roles.list", "audit.read",
 						  "audit.verify", "centers.create", NULL };
 	int i;
