@@ -43,6 +43,7 @@ before(async () => {
   // alpha's operator.
   await c.createUser("olga", "olga-password");
   await c.createUser("oscar", "oscar-password");
+  await c.createUser("dora", "dora-password");
 });
 
 after(async () => {
@@ -299,7 +300,7 @@ test("a student (zh-CN browser): sign in, submit, watch, read output, cancel, li
   // Shift+Tabs back, and the skip link leads to the content again.
   await p.goto(c.url + "/#/centers");
   await heading(p, en["centers.title"]);
-  assert.equal(await p.evaluate(() => document.activeElement.tagName), "H1");
+  await waitFor(async () => (await p.evaluate(() => document.activeElement.tagName)) === "H1", "focus on the heading");
   const seen = [];
   for (let i = 0; i < 20 && seen[seen.length - 1] !== en["shell.skip"]; i++) {
     await p.keyboard.press("Shift+Tab");
@@ -428,6 +429,16 @@ test("platform admin: users, centers and join tokens, orgs, price approval, quot
   await axe(p, "admin prices");
   await shot(p, "admin-prices-zh", true);
 
+  // Quotas: one for a user, set and listed.
+  await p.goto(c.url + "/#/admin/quotas");
+  await heading(p, zh["admin.quotas.title"]);
+  await p.getByLabel(zh["quotas.scope"]).fill("user:carol");
+  await p.getByLabel(zh["quotas.resource"]).selectOption("core_hours");
+  await p.getByLabel(zh["quotas.limit"]).fill("500");
+  await p.getByRole("button", { name: zh["quotas.save"] }).click();
+  await p.getByRole("rowheader", { name: "user:carol" }).waitFor();
+  await axe(p, "quotas");
+
   // Audit: every change above is there, searchable by user.
   await p.goto(c.url + "/#/admin/audit");
   await heading(p, zh["admin.audit.title"]);
@@ -440,54 +451,17 @@ test("platform admin: users, centers and join tokens, orgs, price approval, quot
   await b.ctx.close();
 });
 
-test("a quota set in the portal refuses the user's next job with the quota's message", async () => {
-  const dora = await c.createUser("dora", "dora-password");
-  await c.api("POST", "/accounts/user:dora/topup", { amount: 1e8 }, c.admin);
-  const a = await browser("en-US");
-  await signIn(a, "admin", ADMIN_PASSWORD, "en");
-  await a.page.goto(c.url + "/#/admin/quotas");
-  await heading(a.page, en["admin.quotas.title"]);
-  await a.page.getByLabel(en["quotas.scope"]).fill("user:dora");
-  await a.page.getByLabel(en["quotas.resource"]).selectOption("concurrent_jobs");
-  await a.page.getByLabel(en["quotas.limit"]).fill("1");
-  await a.page.getByRole("button", { name: en["quotas.save"] }).click();
-  await a.page.getByRole("rowheader", { name: "user:dora" }).waitFor();
-  await axe(a.page, "quotas");
-  await shot(a.page, "admin-quotas-en", true);
-  noErrors(a);
-  await a.ctx.close();
-
-  const running = await c.api("POST", "/jobs", { command: "sleep 60", name: "first", center: "beta", walltime_seconds: 120 }, dora);
-  const b = await browser("en-US");
-  const p = b.page;
-  await signIn(b, "dora", "dora-password", "en");
-  // The dashboard's quota bar shows 1 of 1 used.
-  await p.locator(".quota", { hasText: en["quota.concurrent_jobs"] }).filter({ hasText: "1 of 1" }).waitFor();
-  await expecting(b, [409], async () => {
-    await p.goto(c.url + "/#/submit");
-    await heading(p, en["submit.title"]);
-    await p.locator("table.verdicts tbody tr").nth(1).waitFor();
-    await p.getByRole("button", { name: en["submit.submit"], exact: true }).click();
-    await p.getByRole("alert").filter({ hasText: "quota exceeded: concurrent_jobs" }).waitFor();
-  });
-  assert.ok(p.url().endsWith("#/submit"), "stayed on the form");
-  await shot(p, "quota-refused-en");
-  await c.api("POST", "/jobs/" + running.id + "/cancel", {}, dora);
-  noErrors(b);
-  await b.ctx.close();
-});
-
-test("org admin manages members and projects; center operator sees their center", async () => {
-  await c.api("POST", "/roles", { user: "oscar", role: "center_operator", center: "alpha" }, c.admin);
-
+test("org admin runs pku: members, a project and its quota; a member is then refused with the quota message", async () => {
   const b = await browser("zh-CN");
   const p = b.page;
   await signIn(b, "olga", "olga-password", "zh-CN");
   await p.getByRole("link", { name: zh["nav.org"] }).click();
   await heading(p, zh["org.title"]);
-  await p.getByLabel(zh["org.user"]).fill("carol");
-  await p.getByRole("button", { name: zh["org.add"] }).click();
-  await p.getByRole("rowheader", { name: "carol" }).waitFor();
+  for (const who of ["carol", "dora"]) {
+    await p.getByLabel(zh["org.user"]).fill(who);
+    await p.getByRole("button", { name: zh["org.add"] }).click();
+    await p.getByRole("rowheader", { name: who }).waitFor();
+  }
   await p.getByRole("button", { name: zh["org.make.admin"].replace("{name}", "carol") }).click();
   await p.getByRole("button", { name: zh["org.make.member"].replace("{name}", "carol") }).waitFor();
   const members = await c.api("GET", "/orgs/pku/members", undefined, c.admin);
@@ -495,23 +469,67 @@ test("org admin manages members and projects; center operator sees their center"
   await p.getByLabel(zh["org.project.name"]).fill("cfd-2026");
   await p.getByRole("button", { name: zh["org.project.create"] }).click();
   await p.getByRole("listitem").filter({ hasText: "cfd-2026" }).waitFor();
+  // The project may run one job at a time.
+  await p.getByLabel(zh["quotas.scope"]).selectOption("project:pku/cfd-2026");
+  await p.getByLabel(zh["quotas.resource"]).selectOption("concurrent_jobs");
+  await p.getByLabel(zh["quotas.limit"]).fill("1");
+  await p.getByRole("button", { name: zh["quotas.save"] }).click();
+  await p.getByRole("rowheader", { name: "project:pku/cfd-2026" }).waitFor();
   assert.equal(await p.getByRole("link", { name: zh["nav.admin"] }).count(), 0);
   await axe(p, "org admin");
   await shot(p, "org-zh", true);
   noErrors(b);
   await b.ctx.close();
 
+  // The org pays for its projects' jobs.
+  await c.api("POST", "/accounts/org:pku/topup", { amount: 1e9 }, c.admin);
+  const d = await browser("en-US");
+  const q = d.page;
+  await signIn(d, "dora", "dora-password", "en");
+  await q.goto(c.url + "/#/submit");
+  await heading(q, en["submit.title"]);
+  await q.getByLabel(en["submit.project"]).selectOption("pku/cfd-2026");
+  await q.getByLabel(en["submit.mode.command"]).check();
+  await q.locator("#script").fill("sleep 60");
+  await q.locator("table.verdicts tbody tr").nth(1).waitFor();
+  await q.getByRole("button", { name: en["submit.submit"], exact: true }).click();
+  await q.waitForURL(/#\/jobs\/job_/);
+  const first = decodeURIComponent(q.url().split("#/jobs/")[1]);
+  assert.equal((await c.api("GET", "/jobs/" + first, undefined, c.admin)).project, "cfd-2026");
+  await expecting(d, [409], async () => {
+    await q.goto(c.url + "/#/submit");
+    await heading(q, en["submit.title"]);
+    await q.getByLabel(en["submit.project"]).selectOption("pku/cfd-2026");
+    await q.locator("table.verdicts tbody tr").nth(1).waitFor();
+    await q.getByRole("button", { name: en["submit.submit"], exact: true }).click();
+    await q.getByRole("alert").filter({ hasText: "quota exceeded: concurrent_jobs" }).waitFor();
+  });
+  assert.ok(q.url().endsWith("#/submit"), "stayed on the form");
+  await shot(q, "quota-refused-en");
+  await c.api("POST", "/jobs/" + first + "/cancel", {}, c.admin);
+  noErrors(d);
+  await d.ctx.close();
+});
+
+test("center operator: alpha's health, jobs and prices, and new prices for approval", async () => {
+  await c.api("POST", "/roles", { user: "oscar", role: "center_operator", center: "alpha" }, c.admin);
   const o = await browser("en-US");
+  const p = o.page;
   await signIn(o, "oscar", "oscar-password", "en");
-  await o.page.getByRole("link", { name: en["nav.operator"] }).click();
-  await heading(o.page, en["operator.title"]);
-  await o.page.locator("article.center h2", { hasText: "alpha" }).waitFor();
-  // Jobs at alpha (alice's, not his own), and not beta's.
-  await o.page.locator("table.jobs a", { hasText: "hello" }).first().waitFor();
-  assert.equal(await o.page.locator("table.jobs td", { hasText: "beta" }).count(), 0);
-  await o.page.getByText(en["prices.inforce"]).first().waitFor();
-  await axe(o.page, "operator");
-  await shot(o.page, "operator-en", true);
+  await p.getByRole("link", { name: en["nav.operator"] }).click();
+  await heading(p, en["operator.title"]);
+  await p.locator("article.center h2", { hasText: "alpha" }).waitFor();
+  // Jobs at alpha (alice's, not his own), and none of beta's.
+  await p.locator("table.jobs a", { hasText: "hello" }).first().waitFor();
+  assert.equal(await p.locator("table.jobs td", { hasText: "beta" }).count(), 0);
+  await p.getByText(en["prices.inforce"]).first().waitFor();
+  await p.getByLabel(en["prices.core"]).fill("150");
+  await p.getByRole("button", { name: en["prices.submit"] }).click();
+  await p.getByText(en["pstatus.pending"]).first().waitFor();
+  const lists = await c.api("GET", "/centers/alpha/prices", undefined, c.admin);
+  assert.ok(lists.items.some(x => x.status === "pending" && x.items[0].price === 150));
+  await axe(p, "operator");
+  await shot(p, "operator-en", true);
   noErrors(o);
   await o.ctx.close();
 });

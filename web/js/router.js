@@ -70,8 +70,14 @@ export async function render() {
   renderShell(path);
   clear(main);
   document.title = t(found.page.title) + " · hpcnet";
+  let focused = false;
   try {
-    await found.page.render(ctx);
+    const done = found.page.render(ctx);
+    // Most pages put their heading up before their first API answer:
+    // focus it at once rather than after the data.
+    await new Promise(r => setTimeout(r, 0));
+    if (alive && main.querySelector("h1")) { focusHeading(main); focused = true; }
+    await done;
   } catch (e) {
     if (!alive || e.name === "AbortError") return;
     if (e instanceof ApiError && e.status === 401) return; // sign-in page shown instead
@@ -84,7 +90,7 @@ export async function render() {
       clear(main, h("h1", { tabindex: "-1" }, t("error.title")), errorBox(e));
     }
   }
-  if (alive) focusHeading(main);
+  if (alive && (!focused || !main.contains(document.activeElement))) focusHeading(main);
 }
 
 export function focusHeading(main) {

@@ -25,6 +25,30 @@ export function priceTable(caption, lists, actions) {
       actions ? h("td", { class: "actions" }, actions(pl)) : null))));
 }
 
+// Sets a center's price list (core-hour and GPU-hour prices); it waits
+// for a platform admin's approval. done() runs after a success.
+export function priceForm(centerNames, msg, done) {
+  const center = h("select", { name: "center" }, centerNames.map(n => h("option", { value: n }, n)));
+  const core = h("input", { name: "core_hour", type: "number", min: 0, value: 0, inputmode: "numeric" });
+  const gpu = h("input", { name: "gpu_hour", type: "number", min: 0, value: 0, inputmode: "numeric" });
+  const form = h("form", { class: "card", "aria-labelledby": "set-price" }, h("h2", { id: "set-price" }, t("prices.set")),
+    h("div", { class: "grid4" }, field(t("prices.center"), center), field(t("prices.core"), core, t("prices.minor")),
+      field(t("prices.gpu"), gpu, t("prices.minor"))),
+    msg, h("p", {}, h("button", { type: "submit", class: "primary" }, t("prices.submit"))));
+  form.addEventListener("submit", async ev => {
+    ev.preventDefault();
+    clear(msg);
+    const items = [{ resource: "core_hour", price: Number(core.value) || 0 }];
+    if (Number(gpu.value)) items.push({ resource: "gpu_hour", price: Number(gpu.value) });
+    try {
+      await api("POST", "/centers/" + encodeURIComponent(center.value) + "/prices", { items });
+      toast(t("prices.submitted", { center: center.value }));
+      await done();
+    } catch (e) { clear(msg, errorBox(e)); }
+  });
+  return form;
+}
+
 export default {
   title: "admin.prices.title",
   admin: () => isAdmin(),
@@ -32,24 +56,7 @@ export default {
     const centers = await listAll("/centers");
     const list = h("div", {});
     const msg = h("div", { "aria-live": "polite" });
-    const center = h("select", { name: "center" }, centers.map(c => h("option", { value: c.name }, c.name)));
-    const core = h("input", { name: "core_hour", type: "number", min: 0, value: 0, inputmode: "numeric" });
-    const gpu = h("input", { name: "gpu_hour", type: "number", min: 0, value: 0, inputmode: "numeric" });
-    const form = h("form", { class: "card", "aria-labelledby": "set-price" }, h("h2", { id: "set-price" }, t("prices.set")),
-      h("div", { class: "grid4" }, field(t("prices.center"), center), field(t("prices.core"), core, t("prices.minor")),
-        field(t("prices.gpu"), gpu, t("prices.minor"))),
-      msg, h("p", {}, h("button", { type: "submit", class: "primary" }, t("prices.submit"))));
-    form.addEventListener("submit", async ev => {
-      ev.preventDefault();
-      clear(msg);
-      const items = [{ resource: "core_hour", price: Number(core.value) || 0 }];
-      if (Number(gpu.value)) items.push({ resource: "gpu_hour", price: Number(gpu.value) });
-      try {
-        await api("POST", "/centers/" + encodeURIComponent(center.value) + "/prices", { items });
-        toast(t("prices.submitted", { center: center.value }));
-        await load();
-      } catch (e) { clear(msg, errorBox(e)); }
-    });
+    const form = priceForm(centers.map(c => c.name), msg, () => load());
     async function decide(pl, what) {
       try {
         await api("POST", "/prices/" + encodeURIComponent(pl.id) + "/" + what, {});

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Center operator: for each center the user operates, its agent's health
-// and capacity, the jobs running and waiting there, and its price lists.
+// and capacity, the jobs running and waiting there, its price lists, and
+// a form for new prices (in force once a platform admin approves them).
 import { api } from "../api.js";
 import { h, clear } from "../dom.js";
 import { t } from "../i18n.js";
 import { operatedCenters } from "../session.js";
 import { jobsTable } from "../jobview.js";
 import { centerCard } from "./centers.js";
-import { priceTable } from "./admin-prices.js";
+import { priceTable, priceForm } from "./admin-prices.js";
 
 export default {
   title: "operator.title",
@@ -34,7 +35,10 @@ export default {
             : h("p", { class: "muted" }, t("jobs.none"))));
       }
     }
-    clear(ctx.main, h("h1", {}, t("operator.title")), boxes.map(b => b.el));
+    // Operators set their centers' prices; a platform admin approves them.
+    const msg = h("div", { "aria-live": "polite" });
+    clear(ctx.main, h("h1", {}, t("operator.title")), boxes.map(b => b.el),
+      priceForm(boxes.map(b => b.name), msg, () => load()));
     await load();
     ctx.every(5000, () => load().catch(() => {}));
   },

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Org admin: an organization's members and their roles (add, make admin,
-// remove), its projects (create, members), and the quotas of its members.
+// remove), its projects, its balance and usage, and the quotas of the org
+// and its projects (set and removed here).
 // A platform admin sees every org here; an org admin the orgs they run.
 import { api, listAll } from "../api.js";
 import { h, clear, field, table } from "../dom.js";
@@ -8,7 +9,15 @@ import { t, word, fmtTime } from "../i18n.js";
 import { isAdmin, adminOrgs } from "../session.js";
 import { go, errorBox } from "../router.js";
 import { toast } from "../shell.js";
-import { quotaBars } from "../moneyview.js";
+import { balanceStats } from "../moneyview.js";
+
+const RES = ["concurrent_jobs", "core_hours", "gpu_hours", "storage_bytes"];
+
+// GET /quotas rows {scope, scope_name, limit, used...} and ?all=1 rows
+// {scope_kind, scope_name, max_value} in one shape.
+function norm(q) {
+  return Object.assign({}, q, { scope: q.scope || q.scope_kind, limit: q.limit !== undefined ? q.limit : q.max_value });
+}
 
 export default {
   title: "org.title",
@@ -28,6 +37,7 @@ export default {
     const members = h("section", { class: "card", "aria-labelledby": "org-members" });
     const projects = h("section", { class: "card", "aria-labelledby": "org-projects" });
     const quotas = h("section", { class: "card", "aria-labelledby": "org-quotas" });
+    const money = h("section", { class: "card", "aria-labelledby": "org-money" });
     const base = "/orgs/" + encodeURIComponent(org.id);
 
     async function call(method, path, body, done) {
@@ -73,22 +83,39 @@ export default {
       clear(projects, h("h2", { id: "org-projects" }, t("org.projects")), pForm,
         proj.length ? h("ul", {}, proj.map(p => h("li", {}, p.name, p.description ? " — " + p.description : "")))
           : h("p", { class: "muted" }, t("org.project.none")));
-      // Members' quotas: the API lets only platform admins read other
-      // users' quotas today, so org admins get a note instead of 403s.
-      const rows = [];
-      if (isAdmin()) {
-        for (const m of mem.slice(0, 50)) {
-          const q = await api("GET", "/quotas?user=" + encodeURIComponent(m.user_name), undefined, { signal: ctx.signal });
-          if (q.items.length) rows.push(h("h3", {}, m.user_name), quotaBars(q.items));
-        }
-      } else {
-        rows.push(h("p", { class: "muted" }, t("org.quotas.hidden")));
-      }
-      clear(quotas, h("h2", { id: "org-quotas" }, t("org.quotas")), rows.length ? rows : h("p", { class: "muted" }, t("quota.none")),
-        isAdmin() ? h("p", {}, h("a", { href: "#/admin/quotas" }, t("org.quotas.set"))) : null);
+      // The org's and its projects' quotas (set here by its admins).
+      const all = (await listAll(isAdmin() ? "/quotas?all=1" : "/quotas")).map(norm)
+        .filter(q => (q.scope === "org" && q.scope_name === org.name) ||
+          (q.scope === "project" && q.scope_name.startsWith(org.name + "/")));
+      const scopeSel = h("select", { name: "scope" }, h("option", { value: "org:" + org.name }, t("org.quota.whole", { org: org.name })),
+        proj.map(p => h("option", { value: "project:" + org.name + "/" + p.name }, t("org.quota.project", { project: p.name }))));
+      const res = h("select", { name: "resource" }, RES.map(r => h("option", { value: r }, word("quota", r))));
+      const limit = h("input", { name: "limit", type: "number", min: 0, required: true, inputmode: "numeric" });
+      const period = h("select", { name: "period" }, ["month", "lifetime"].map(p => h("option", { value: p }, word("period", p))));
+      const qForm = h("form", {}, h("div", { class: "grid4" }, field(t("quotas.scope"), scopeSel), field(t("quotas.resource"), res),
+        field(t("quotas.limit"), limit, t("quotas.limit.hint")), field(t("quotas.period"), period)),
+      h("p", {}, h("button", { type: "submit", class: "primary" }, t("quotas.save"))));
+      qForm.addEventListener("submit", ev => {
+        ev.preventDefault();
+        call("POST", "/quotas", { scope: scopeSel.value, resource: res.value, limit: Number(limit.value), period: period.value },
+          t("quotas.saved", { scope: scopeSel.value }));
+      });
+      clear(quotas, h("h2", { id: "org-quotas" }, t("org.quotas")), qForm,
+        all.length ? h("div", { class: "scroll" }, table(t("org.quotas"),
+          [t("quotas.scope"), t("quotas.resource"), t("quotas.period"), t("quotas.limit"), t("quotas.used"), t("prices.actions")],
+          all.map(q => h("tr", {}, h("th", { scope: "row" }, q.scope + ":" + q.scope_name),
+            h("td", {}, word("quota", q.resource)), h("td", {}, word("period", q.period)),
+            h("td", { class: "num" }, String(q.limit)),
+            h("td", { class: "num" }, q.used === undefined ? "—" : String(q.used + (q.reserved || 0))),
+            h("td", {}, h("button", { type: "button", onclick: () => call("DELETE", "/quotas/" + encodeURIComponent(q.id), undefined,
+              t("org.quota.removed")) }, t("quotas.remove", { scope: q.scope + ":" + q.scope_name })))))))
+          : h("p", { class: "muted" }, t("quota.none")));
+      const acc = await api("GET", "/accounts/" + encodeURIComponent("org:" + org.name), undefined, { signal: ctx.signal });
+      clear(money, h("h2", { id: "org-money" }, t("org.money")), balanceStats(acc),
+        h("p", {}, h("a", { href: "#/usage?org=" + encodeURIComponent(org.name) }, t("org.usage"))));
     }
     clear(ctx.main, h("h1", {}, t("org.title")), field(t("org.pick"), pick), msg,
-      h("div", { class: "grid2" }, members, projects), quotas);
+      h("div", { class: "grid2" }, members, projects), money, quotas);
     await load();
   },
 };

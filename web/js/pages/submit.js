@@ -18,7 +18,7 @@ function num(input) { return input.value === "" ? null : Number(input.value); }
 export default {
   title: "submit.title",
   async render(ctx) {
-    const centers = await listAll("/centers");
+    const [centers, projects] = await Promise.all([listAll("/centers"), listAll("/projects")]);
     const name = h("input", { name: "name", maxlength: 128, value: "job" });
     const mode = h("fieldset", { class: "inline" }, h("legend", {}, t("submit.what")),
       ["script", "command"].map(m => h("label", {},
@@ -32,6 +32,9 @@ export default {
     const wall = h("input", { name: "walltime", type: "number", min: 1, value: 60, inputmode: "numeric" });
     const center = h("select", { name: "center" }, h("option", { value: "" }, t("submit.anycenter")),
       centers.map(c => h("option", { value: c.name }, c.name)));
+    // A project makes its organization pay (and its quotas apply).
+    const project = h("select", { name: "project" }, h("option", { value: "" }, t("submit.personal")),
+      projects.map(p => h("option", { value: p.org_name + "/" + p.name }, p.org_name + " / " + p.name)));
     const verdicts = h("section", { class: "card", "aria-labelledby": "verdicts-h", "aria-live": "polite" });
     const msg = h("div", {});
     const btn = h("button", { type: "submit", class: "primary" }, t("submit.submit"));
@@ -46,6 +49,7 @@ export default {
       if (num(gpus)) b.gpus = num(gpus);
       if (gpuModel.value) b.gpu_model = gpuModel.value;
       if (center.value) b.center = center.value;
+      if (project.value) b.project = project.value;
       return b;
     }
 
@@ -84,7 +88,8 @@ export default {
       h("div", { class: "field" }, h("label", { for: "script" }, scriptLabel), script),
       h("div", { class: "grid4" }, field(t("submit.cores"), cores), field(t("submit.mem"), mem, t("submit.mem.hint")),
         field(t("submit.gpus"), gpus), field(t("submit.gpumodel"), gpuModel, t("submit.gpumodel.hint"))),
-      h("div", { class: "grid4" }, field(t("submit.wall"), wall), field(t("submit.center"), center)),
+      h("div", { class: "grid4" }, field(t("submit.wall"), wall), field(t("submit.center"), center),
+        projects.length ? field(t("submit.project"), project, t("submit.project.hint")) : null),
       msg, h("p", {}, btn));
     script.id = "script";
     mode.addEventListener("change", () => {

@@ -30,7 +30,11 @@ export default {
       h("option", { value: k, selected: (ctx.query.get("range") || "30d") === k }, t("usage.range." + k))));
     const metric = h("select", { name: "metric" }, ["hours", "cost"].map(m =>
       h("option", { value: m, selected: (ctx.query.get("metric") || "hours") === m }, t("usage.metric." + m))));
-    let acc = await api("GET", "/accounts/me", undefined, { signal: ctx.signal });
+    // ?org=NAME: the organization's usage and money (its admins may see them).
+    const org = ctx.query.get("org");
+    const accPath = org ? "/accounts/" + encodeURIComponent("org:" + org) : "/accounts/me";
+    const orgQ = org ? "&org=" + encodeURIComponent(org) : "";
+    let acc = await api("GET", accPath, undefined, { signal: ctx.signal });
     const balance = h("section", { class: "card", "aria-labelledby": "u-bal" });
     const charts = h("section", { class: "card", "aria-labelledby": "u-charts" });
     const invoices = h("section", { class: "card", "aria-labelledby": "u-inv" });
@@ -40,12 +44,12 @@ export default {
 
     async function load() {
       const since = day(new Date(Date.now() - RANGES[range.value] * 86400 * 1000));
-      acc = await api("GET", "/accounts/me", undefined, { signal: ctx.signal });
+      acc = await api("GET", accPath, undefined, { signal: ctx.signal });
       const [byDay, byCenter, inv, q, entries] = await Promise.all([
-        api("GET", "/usage?by=day&since=" + since, undefined, { signal: ctx.signal }),
-        api("GET", "/usage?by=center&since=" + since, undefined, { signal: ctx.signal }),
-        api("GET", "/invoices", undefined, { signal: ctx.signal }),
-        api("GET", "/quotas", undefined, { signal: ctx.signal }),
+        api("GET", "/usage?by=day&since=" + since + orgQ, undefined, { signal: ctx.signal }),
+        api("GET", "/usage?by=center&since=" + since + orgQ, undefined, { signal: ctx.signal }),
+        api("GET", "/invoices" + (org ? "?org=" + encodeURIComponent(org) : ""), undefined, { signal: ctx.signal }),
+        org ? Promise.resolve({ items: [] }) : api("GET", "/quotas", undefined, { signal: ctx.signal }),
         acc.id ? api("GET", "/accounts/" + encodeURIComponent(acc.id) + "/entries?limit=20", undefined, { signal: ctx.signal })
           : Promise.resolve({ items: [] }),
       ]);
@@ -68,7 +72,7 @@ export default {
           [t("usage.period"), t("usage.jobs"), t("usage.total"), t("usage.download")],
           inv.items.map(i => h("tr", {}, h("th", { scope: "row" }, i.period), h("td", { class: "num" }, String(i.jobs)),
             h("td", { class: "num" }, fmtMoney(i.total, i.currency)),
-            h("td", {}, h("a", { href: "/api/v1/invoices/" + encodeURIComponent(i.period) + "?format=csv",
+            h("td", {}, h("a", { href: "/api/v1/invoices/" + encodeURIComponent(i.period) + "?format=csv" + orgQ,
               download: "hpcnet-invoice-" + i.period + ".csv" }, t("usage.csv", { period: i.period })))))))
           : h("p", { class: "muted" }, t("usage.noinvoices")));
       clear(history, h("h2", { id: "u-hist" }, t("usage.history")),
@@ -78,13 +82,14 @@ export default {
             h("td", { class: "num" }, fmtMoney(e.amount, cur)),
             h("td", {}, e.job_id ? h("a", { href: "#/jobs/" + encodeURIComponent(e.job_id) }, e.memo || e.job_id) : e.memo || "")))))
           : h("p", { class: "muted" }, t("usage.nohistory")));
-      clear(quotas, h("h2", { id: "u-quota" }, t("quota.title")), quotaBars(q.items));
+      clear(quotas, h("h2", { id: "u-quota" }, t("quota.title")), org
+        ? h("p", {}, h("a", { href: "#/org?org=" + encodeURIComponent(org) }, t("usage.org.quotas"))) : quotaBars(q.items));
     }
     const controls = h("form", { class: "filters", "aria-label": t("usage.controls") },
       field(t("usage.range"), range), field(t("usage.metric"), metric));
     controls.addEventListener("change", () => load());
     controls.addEventListener("submit", ev => ev.preventDefault());
-    clear(ctx.main, h("h1", {}, t("usage.title")), h("div", { class: "grid2" }, balance, quotas), controls, charts,
+    clear(ctx.main, h("h1", {}, org ? t("usage.org.title", { org }) : t("usage.title")), h("div", { class: "grid2" }, balance, quotas), controls, charts,
       h("div", { class: "grid2" }, invoices, history));
     await load();
     ctx.every(10000, () => load().catch(() => {}));
