@@ -89,15 +89,15 @@ EOF
 		own_policy=1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
-	if ! apt-get install -y --no-install-recommends $missing >"$BASE/apt.log" 2>&1; then
-		apt-get update >>"$BASE/apt.log" 2>&1 &&
-			apt-get install -y --no-install-recommends $missing >>"$BASE/apt.log" 2>&1
+	if ! apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $missing >"$BASE/apt.log" 2>&1; then
+		apt-get -o DPkg::Lock::Timeout=600 update >>"$BASE/apt.log" 2>&1 &&
+			apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $missing >>"$BASE/apt.log" 2>&1
 	fi
 	local rc=$?
 	[ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
-	[ $rc = 0 ] || die "apt-get install$missing failed; see $BASE/apt.log"
+	[ $rc = 0 ] || die "apt-get install$missing failed: $(tail -5 "$BASE/apt.log")"
 	missing=$(missing_pkgs)
-	[ -z "$missing" ] || die "still not installed:$missing; see $BASE/apt.log"
+	[ -z "$missing" ] || die "still not installed:$missing: $(tail -5 "$BASE/apt.log")"
 }
 
 find_bin() {

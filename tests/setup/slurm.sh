@@ -50,13 +50,13 @@ install_pkgs() {
 			missing="$missing $p"
 	done
 	[ -z "$missing" ] && return 0
-	say "installing$missing (apt-get)"
+	say "installing$missing (apt-get; waits for the dpkg lock if another install holds it)"
 	export DEBIAN_FRONTEND=noninteractive
-	if ! apt-get install -y --no-install-recommends $missing >"$BASE/apt.log" 2>&1; then
-		apt-get update >>"$BASE/apt.log" 2>&1 ||
-			die "apt-get update failed; see $BASE/apt.log"
-		apt-get install -y --no-install-recommends $missing >>"$BASE/apt.log" 2>&1 ||
-			die "apt-get install$missing failed; see $BASE/apt.log"
+	if ! apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $missing >"$BASE/apt.log" 2>&1; then
+		apt-get -o DPkg::Lock::Timeout=600 update >>"$BASE/apt.log" 2>&1 ||
+			die "apt-get update failed: $(tail -5 "$BASE/apt.log")"
+		apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $missing >>"$BASE/apt.log" 2>&1 ||
+			die "apt-get install$missing failed: $(tail -5 "$BASE/apt.log")"
 	fi
 }
 
