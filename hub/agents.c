@@ -22,6 +22,7 @@
 #include "hub/view.h"
 
 #define MAX_WAIT_S 60
+#define PEER_CHECK_MS 1000
 #define MAX_REPORTS 1000
 
 static const struct hpcnet_field join_fields[] = {
@@ -240,9 +241,27 @@ int hpcnet_h_agents_orders(struct hpcnet_req *r)
 		json_decref(recalls);
 		json_decref(controls);
 		orders = cancels = recalls = controls = NULL;
-		/* Never sit on a pooled connection while waiting. */
+		/* Never sit on a pooled connection while waiting; look each
+		 * second whether the agent is still there. */
 		hpcnet_req_db_release(r);
-		hpcnet_notify_wait(&r->hub->notify, gen, deadline);
+		while (!r->hub->stopping && hpcnet_mono_ms() < deadline) {
+			int64_t slice = hpcnet_mono_ms() + PEER_CHECK_MS;
+
+			if (hpcnet_notify_wait(&r->hub->notify, gen,
+					       slice < deadline ? slice : deadline) != gen)
+				break;
+			if (hpcnet_req_peer_gone(r)) {
+				rc = HPCNET_EUNAVAIL; /* the answer goes nowhere */
+				goto out;
+			}
+		}
+	}
+	/* An agent killed during its long-poll closed the connection: orders
+	 * "delivered" to it now would reach no one, yet count as the
+	 * center's, and could not be re-placed when it goes offline. */
+	if (json_array_size(orders) && hpcnet_req_peer_gone(r)) {
+		rc = HPCNET_EUNAVAIL;
+		goto out;
 	}
 	if (json_array_size(orders))
 		rc = hpcnet_req_write(r, delivered_fn, orders);

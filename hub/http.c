@@ -11,6 +11,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -64,6 +65,24 @@ int hpcnet_req_write(struct hpcnet_req *r, int (*fn)(struct hpcnet_db *db, void 
 {
 	hpcnet_req_db_release(r);
 	return hpcnet_store_write(r->hub->store, fn, arg);
+}
+
+int hpcnet_req_peer_gone(struct hpcnet_req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct pollfd p;
+	char c;
+
+	if (!ci)
+		return 0;
+	p = (struct pollfd){ .fd = ci->connect_fd, .events = POLLIN | POLLRDHUP };
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if (p.revents & (POLLHUP | POLLERR | POLLRDHUP))
+		return 1;
+	/* Readable: either the next pipelined request (still there) or EOF. */
+	return (p.revents & POLLIN) && recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
 const char *hpcnet_req_query(struct hpcnet_req *r, const char *name)

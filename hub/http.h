@@ -38,6 +38,7 @@ struct hpcnet_hub {
 	int64_t session_max_ms;  /* and every session ends this long after sign-in */
 	int secure_cookies;      /* mark cookies Secure (served over TLS, or behind a TLS proxy) */
 	struct hpcnet_billing_cfg billing; /* currency, commission, metering tolerance */
+	int64_t next_reasons_ms; /* scheduler thread only: see hpcnet_schedloop_pass() */
 	volatile int stopping;
 	pthread_t sched_thread;
 	enum { HPCNET_SIGNUP_CLOSED, HPCNET_SIGNUP_INVITE, HPCNET_SIGNUP_OPEN } signup;
@@ -120,6 +121,11 @@ void hpcnet_req_db_release(struct hpcnet_req *r);
  * its result once durable. Gives back the request's own connection first:
  * a request waiting in the queue must not hold one the leader needs. */
 int hpcnet_req_write(struct hpcnet_req *r, int (*fn)(struct hpcnet_db *db, void *arg), void *arg);
+/* 1 when the client has closed its end (its process died or gave up), so
+ * an answer would reach no one: a long-poll checks before it hands out
+ * work. 0 while it is there or when the hub cannot tell (a peer that
+ * vanished without closing, e.g. a powered-off host, looks present). */
+int hpcnet_req_peer_gone(struct hpcnet_req *r);
 const char *hpcnet_req_query(struct hpcnet_req *r, const char *name);
 const char *hpcnet_req_header(struct hpcnet_req *r, const char *name);
 const char *hpcnet_req_cookie(struct hpcnet_req *r, const char *name);
