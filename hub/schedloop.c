@@ -16,6 +16,7 @@
 
 #define PASS_LIMIT 2000
 #define BILLING_SWEEP_MS 15000
+#define NO_ROOM_REASONS 200 /* waiting reasons written per pass, at most */
 
 static int64_t iv(json_t *o, const char *k)
 {
@@ -121,6 +122,10 @@ struct dispatch_write {
 	 * stored reason differs, so a steady wait costs no write) */
 	struct placement *wait;
 	size_t nwait;
+	/* queued jobs no center has room for now, with why and where they
+	 * would start first (again only where that changed) */
+	struct placement *no_room;
+	size_t nno_room;
 };
 
 static int dispatch_fn(struct hpcnet_db *db, void *arg)
@@ -140,6 +145,11 @@ static int dispatch_fn(struct hpcnet_db *db, void *arg)
 	}
 	for (i = 0; i < w->nwait; i++) {
 		rc = hpcnet_store_job_wait_reason(db, w->wait[i].job_id, w->wait[i].reason, w->now);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < w->nno_room; i++) {
+		rc = hpcnet_store_job_set_waiting(db, w->no_room[i].job_id, w->no_room[i].reason);
 		if (rc < 0)
 			return rc;
 	}
@@ -176,7 +186,7 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 	struct hpcnet_soft_gate *gate = NULL;
 	json_t *rows = NULL, *queued = NULL, *q;
 	size_t i, n = 0;
-	int rc, expired;
+	int rc, expired, room;
 
 	expired = hpcnet_store_center_expire(db, w.now - hub->center_ttl_ms);
 	if (expired > 0)
@@ -196,16 +206,20 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 			 "re-placed: center %s is %s", c[i].name, c[i].online ? "draining" : "offline");
 		w.release[w.nrelease++] = c[i].id;
 	}
-	if (!any_room(c, n) && !w.nrelease)
+	/* With no room anywhere nothing can be placed: read the queue only
+	 * to refresh why its first jobs wait, and at most once a second. */
+	room = any_room(c, n);
+	if (!room && !w.nrelease && hpcnet_mono_ms() < hub->next_reasons_ms)
 		goto out;
-	rc = hpcnet_store_job_queued(db, PASS_LIMIT, &queued);
+	if (!room)
+		hub->next_reasons_ms = hpcnet_mono_ms() + 1000;
+	rc = hpcnet_store_job_queued(db, room ? PASS_LIMIT : NO_ROOM_REASONS, &queued);
 	if (rc < 0)
 		goto out;
 	w.p = hpcnet_xcalloc(json_array_size(queued) + 1, sizeof(*w.p));
 	w.wait = hpcnet_xcalloc(json_array_size(queued) + 1, sizeof(*w.wait));
-	if (!any_room(c, n))
-		json_array_clear(queued);
-	if (json_array_size(queued) && (rc = hpcnet_quota_soft_load(db, w.now, &gate)) < 0)
+	w.no_room = hpcnet_xcalloc(json_array_size(queued) + 1, sizeof(*w.no_room));
+	if (room && json_array_size(queued) && (rc = hpcnet_quota_soft_load(db, w.now, &gate)) < 0)
 		goto out;
 	/* FIFO with backfill: a job that does not fit now does not block
 	 * smaller ones behind it (no reservations yet). */
@@ -226,8 +240,17 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 		};
 		struct placement *wt = &w.wait[w.nwait];
 
-		if (best < 0)
+		if (best < 0) {
+			/* Tell the user why it waits, when that changed. */
+			const char *was = json_string_value(json_object_get(q, "placement_reason"));
+
+			if (w.nno_room < NO_ROOM_REASONS && strcmp(was ?: "", p->reason) != 0) {
+				w.no_room[w.nno_room] = *p;
+				w.no_room[w.nno_room++].job_id =
+					json_string_value(json_object_get(q, "id"));
+			}
 			continue;
+		}
 		rc = hpcnet_quota_soft_admit(gate, &sj, wt->reason, sizeof(wt->reason));
 		if (rc < 0)
 			goto out;
@@ -246,7 +269,7 @@ int hpcnet_schedloop_pass(struct hpcnet_hub *hub)
 	}
 	hpcnet_store_release(hub->store, db);
 	db = NULL;
-	if (w.n > 0 || w.nrelease > 0 || w.nwait > 0)
+	if (w.n > 0 || w.nrelease > 0 || w.nwait > 0 || w.nno_room > 0)
 		rc = hpcnet_store_write(hub->store, dispatch_fn, &w);
 	if (rc == 0 && w.released > 0)
 		hpcnet_info("%d job(s) of offline or draining centers went back to the queue",
@@ -257,6 +280,7 @@ out:
 	hpcnet_quota_soft_free(gate);
 	free(w.p);
 	free(w.wait);
+	free(w.no_room);
 	free(c);
 	json_decref(rows);
 	json_decref(queued);

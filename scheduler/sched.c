@@ -153,6 +153,47 @@ int hpcnet_sched_explain(const struct hpcnet_sched_center *c, size_t n,
 	return best;
 }
 
+/* Among the usable centers that could run the job, the one it will most
+ * likely start on first: the shortest estimated wait the center gave,
+ * else the smallest share of its cores in use. */
+static const struct hpcnet_sched_center *soonest(const struct hpcnet_sched_center *c, size_t n,
+						  const struct hpcnet_sched_verdict *v)
+{
+	const struct hpcnet_sched_center *best = NULL;
+	double best_key = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double key;
+
+		if (!v[i].eligible || !usable(&c[i]))
+			continue;
+		key = c[i].est_wait_s >= 0 ? (double)c[i].est_wait_s
+					   : 1e9 + (double)c[i].used_cores / (double)(c[i].total_cores + 1);
+		if (!best || key < best_key) {
+			best = &c[i];
+			best_key = key;
+		}
+	}
+	return best;
+}
+
+/* "waiting: 2 centers can run it (8 cores), none has room now; best: alpha
+ * (est. wait ~3 min)". Nothing in it changes with every job that starts
+ * or ends elsewhere: the hub stores it only when it changes. */
+static void waiting_reason(const struct hpcnet_sched_center *b, int usable_eligible,
+			   const struct hpcnet_sched_job *j, char *reason, size_t len)
+{
+	char est[48] = "";
+
+	if (b->est_wait_s > 0)
+		snprintf(est, sizeof(est), " (est. wait ~%lld min)",
+			 (long long)(b->est_wait_s + 59) / 60);
+	snprintf(reason, len, "waiting: %d center%s can run it (%lld cores), none has room now; "
+		 "best: %s%s", usable_eligible, usable_eligible > 1 ? "s" : "", (long long)j->cores,
+		 b->name, est);
+}
+
 int hpcnet_sched_place(const struct hpcnet_sched_center *c, size_t n,
 		       const struct hpcnet_sched_job *j, char *reason, size_t len)
 {
@@ -179,8 +220,7 @@ int hpcnet_sched_place(const struct hpcnet_sched_center *c, size_t n,
 	if (best >= 0)
 		snprintf(reason, len, "%s (best of %d)", v[best].reason, usable_eligible);
 	else if (usable_eligible)
-		snprintf(reason, len, "waiting: %d center%s can run it, none has room now", usable_eligible,
-			 usable_eligible > 1 ? "s" : "");
+		waiting_reason(soonest(c, n, v), usable_eligible, j, reason, len);
 	else if (why)
 		snprintf(reason, len, "waiting: no usable center can run it (%s)", why);
 	else

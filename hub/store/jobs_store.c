@@ -171,9 +171,17 @@ int hpcnet_store_job_queued(struct hpcnet_db *db, int64_t limit, json_t **out)
 {
 	return hpcnet_db_list_json(db, out, "SELECT id, cores, memory_bytes, gpus, gpu_model,"
 					    " center_requested, user_id, project_id, org_id,"
-					    " walltime_seconds, state_reason"
+					    " walltime_seconds, state_reason, placement_reason"
 					    " FROM jobs WHERE state = 'queued' ORDER BY id LIMIT ?",
 				   "i", limit);
+}
+
+int hpcnet_store_job_set_waiting(struct hpcnet_db *db, const char *id, const char *reason)
+{
+	/* Not an event and not updated_at: advice that changes with the
+	 * centers' load, not a change of the job. */
+	return hpcnet_db_exec(db, "UPDATE jobs SET placement_reason = ? WHERE id = ?"
+				  " AND state = 'queued'", "tt", reason, id);
 }
 
 int hpcnet_store_job_load(struct hpcnet_db *db, json_t **out)

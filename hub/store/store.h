@@ -133,8 +133,10 @@ int hpcnet_store_job_apply_report(struct hpcnet_db *db, const struct hpcnet_job_
 int hpcnet_store_job_dispatch(struct hpcnet_db *db, const char *id, const char *center_id,
 			      const char *reason, int64_t now);
 /* Queued jobs, oldest first: {id,cores,memory_bytes,gpus,gpu_model,center_requested,
- * user_id,project_id,org_id,walltime_seconds,state_reason}. */
+ * user_id,project_id,org_id,walltime_seconds,state_reason,placement_reason}. */
 int hpcnet_store_job_queued(struct hpcnet_db *db, int64_t limit, json_t **out);
+/* Why a queued job still waits (its placement_reason). 1/0 (no longer queued). */
+int hpcnet_store_job_set_waiting(struct hpcnet_db *db, const char *id, const char *reason);
 /* Per center and GPU model: {center_id, gpu_model, cores, memory_bytes, gpus,
  * waiting, waiting_cores} of active jobs (sum a center's rows for its totals). */
 int hpcnet_store_job_load(struct hpcnet_db *db, json_t **out);

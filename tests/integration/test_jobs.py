@@ -110,7 +110,14 @@ class JobsTest(ClusterTest):
     def test_jobs_wait_when_center_full(self):
         ids = [self.c.submit(self.u, command="sleep 1", cores=2, center="beta")["id"]
                for _ in range(3)]
+        # The last one waits for the first two, and says why while it waits.
+        j = wait_for(lambda: (lambda j: j if j["state"] == "queued" and j["placement_reason"]
+                              else None)(self.c.job(self.u, ids[2])),
+                     timeout=30, what="a waiting reason on the queued job")
+        self.assertIn("waiting: 1 center can run it (2 cores), none has room now; best: beta",
+                      j["placement_reason"])
         jobs = [self.c.wait_job(self.u, i, timeout=60) for i in ids]
+        self.assertIn("beta:", jobs[2]["placement_reason"])  # then where it went, and why
         spans = sorted((j["started_at"], j["ended_at"]) for j in jobs)
         for a, b in zip(spans, spans[1:]):
             self.assertLessEqual(a[1], b[0], "2-core jobs overlapped on a 2-core center")

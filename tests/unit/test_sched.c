@@ -451,6 +451,37 @@ static void test_estimated_wait_counts(void **state)
 	assert_contains(v[1].reason, "beta");
 }
 
+static void test_waiting_reason_names_the_soonest_center(void **state)
+{
+	struct hpcnet_sched_center c[] = {
+		center("ctr_a", "alpha", 16, 64, 0),
+		center("ctr_b", "beta", 16, 64, 0),
+		center("ctr_c", "gamma", 4, 64, 0),
+	};
+	struct hpcnet_sched_job j = job(8, 1, 0, NULL);
+	char reason[256], again[256];
+
+	c[0].used_cores = 12;
+	c[1].used_cores = 10;
+	/* Both big centers full for it, no estimates: the less loaded one. */
+	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), -1);
+	assert_contains(reason, "waiting: 2 centers can run it (8 cores), none has room now");
+	assert_contains(reason, "best: beta");
+	/* A center's own estimate wins over load, rounded up to minutes. */
+	c[0].est_wait_s = 130;
+	c[1].est_wait_s = 900;
+	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), -1);
+	assert_contains(reason, "best: alpha (est. wait ~3 min)");
+	/* Stable while only the load changes (the hub writes it on change). */
+	c[0].used_cores = 13;
+	assert_int_equal(hpcnet_sched_place(c, N(c), &j, again, sizeof(again)), -1);
+	assert_string_equal(reason, again);
+	/* One that fits no usable center still says why. */
+	c[0].online = c[1].online = 0;
+	assert_int_equal(hpcnet_sched_place(c, N(c), &j, reason, sizeof(reason)), -1);
+	assert_contains(reason, "waiting: no usable center can run it");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_draining_and_degraded_never_chosen),
 		cmocka_unit_test(test_estimated_wait_counts),
 		cmocka_unit_test(test_snapshot_free_counts),
+		cmocka_unit_test(test_waiting_reason_names_the_soonest_center),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
