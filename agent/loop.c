@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The agent's run loop: join, then one thread doing, in order, every
- * iteration (at most ~200 ms apart):
+ * iteration (at most ~100 ms apart):
  *
  *   1. let libcurl work on the orders long-poll (the wait of the loop);
  *   2. journal a finished long-poll's orders, cancels, recalls and
@@ -56,7 +56,7 @@
 #define HPCNET_VERSION "0.1.0"
 #endif
 
-#define TICK_MS 200              /* adapter poll period */
+#define TICK_MS 100              /* adapter poll period (only jobs in flight are polled) */
 #define ORDERS_WAIT_S 25         /* long-poll hold when idle */
 #define OUTPUT_PERIOD_MS 1000    /* incremental output of running jobs */
 #define REPORT_RETRY_MS 1000     /* re-send unacknowledged reports */
