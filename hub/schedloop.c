@@ -301,13 +301,23 @@ static int sweep_fn(struct hpcnet_db *db, void *arg)
 static void *loop(void *arg)
 {
 	struct hpcnet_hub *hub = arg;
-	int64_t next_upkeep = 0, next_sweep = 0;
+	int64_t next_upkeep = 0, next_sweep = 0, last = 0;
 
 	while (!hub->stopping) {
 		int64_t start = hpcnet_mono_ms();
-		uint64_t gen = hpcnet_notify_gen(&hub->notify);
-		int rc = hpcnet_schedloop_pass(hub);
+		uint64_t gen;
+		int rc;
 
+		/* Under a burst of submits every request bumps the generation:
+		 * passes at least 20 ms apart batch them into one pass instead
+		 * of many, while a lone submit on a quiet hub is placed at once. */
+		if (start - last < 20) {
+			hpcnet_sleep_ms(20 - (start - last));
+			start = hpcnet_mono_ms();
+		}
+		last = start;
+		gen = hpcnet_notify_gen(&hub->notify);
+		rc = hpcnet_schedloop_pass(hub);
 		if (rc < 0)
 			hpcnet_warn("scheduling pass failed: %s", hpcnet_strerror(rc));
 		if (start >= next_upkeep) {
@@ -322,9 +332,6 @@ static void *loop(void *arg)
 				hpcnet_warn("billing sweep failed: %s", hpcnet_strerror(rc));
 			next_sweep = start + BILLING_SWEEP_MS;
 		}
-		/* Under a burst of submits every request bumps the generation:
-		 * a short pause batches them into one pass instead of many. */
-		hpcnet_sleep_ms(20);
 		hpcnet_notify_wait(&hub->notify, gen, start + hub->sched_interval_ms);
 	}
 	return NULL;
