@@ -828,6 +828,25 @@ static int ship_output(struct agent *a, struct hpcnet_journal_job *row, size_t *
 	return rc;
 }
 
+/* The center's own metering figures for the hub to check against its
+ * own (hub/billing/meter.h): what the job was given (its order) for as
+ * long as the scheduler says it ran. */
+static void center_figures(const struct hpcnet_journal_job *row, json_t *usage)
+{
+	json_t *order = row->order_json ? json_loads(row->order_json, 0, NULL) : NULL;
+	int64_t wall_ms = row->ended_ms - row->started_ms;
+	int64_t cores = json_integer_value(json_object_get(order, "cores"));
+	int64_t mib = (json_integer_value(json_object_get(order, "memory_bytes")) + (1 << 20) - 1) >> 20;
+
+	if (order && wall_ms >= 0 && row->started_ms > 0 && row->ended_ms > 0) {
+		json_object_set_new(usage, "core_seconds", json_integer((cores * wall_ms + 500) / 1000));
+		if (mib > 0)
+			json_object_set_new(usage, "memory_mib_seconds",
+					    json_integer((mib * wall_ms + 500) / 1000));
+	}
+	json_decref(order);
+}
+
 static json_t *report_item(const struct hpcnet_journal_job *row)
 {
 	json_t *it = json_pack("{s:s, s:s}", "job_id", row->job_id, "state", row->state);
@@ -858,6 +877,7 @@ static json_t *report_item(const struct hpcnet_journal_job *row)
 	if (row->gpu_seconds > 0)
 		json_object_set_new(json_object_get(it, "usage"), "gpu_seconds",
 				    json_real(row->gpu_seconds));
+	center_figures(row, json_object_get(it, "usage"));
 	return it;
 }
 

@@ -12,7 +12,9 @@
  *   submit. Refused (HPCNET_EFUNDS) when balance + credit limit cannot
  *   cover it. A center without an approved price list runs jobs free.
  * - Charge when the job ends, from its metered usage, at its center's
- *   prices in force at submit (so the charge never exceeds the hold),
+ *   prices in force at submit (so cores, GPUs and memory never cost more
+ *   than their hold; storage and traffic, unknown at submit, come from the
+ *   balance beyond it, never past the credit limit),
  *   tiered on the payer's monthly volume there. One transaction moves the
  *   hold out, the unused rest back to the payer, the center's share and
  *   the platform's commission to them. A job that never started costs

@@ -88,6 +88,9 @@ class BillingTest(ClusterTest):
             self.usage(u, j["id"])), what="the charge")
         core = [x for x in us["items"] if x["resource"] == "core"][0]
         self.assertTrue(core["final"])
+        # the agent reports its own figure; on the same clocks it agrees
+        self.assertEqual(core["center_qty"], core["hub_qty"])
+        self.assertFalse(core["flagged"])
         self.assertGreaterEqual(core["hub_qty"], 1)
         self.assertLessEqual(core["hub_qty"], 3)
         self.assertEqual(core["amount"], core["billed_qty"] * CORE_HOUR // 3600)
@@ -193,6 +196,42 @@ class BillingTest(ClusterTest):
         pid = [p for p in lists if p["in_force"]][0]["id"]
         self.assertEqual(self.c.post("/api/v1/prices/%s/reject" % pid, token=self.admin).status,
                          409)
+
+    def test_center_figures_checked_and_flagged(self):
+        """A center (played here by the test) that reports more than the
+        job was given is flagged and billed the hub's check; traffic has
+        no check and is billed as reported; a re-sent report changes
+        nothing."""
+        tok, cid = self.c.join_center("gamma", cores=8)
+        r = self.c.post("/api/v1/centers/gamma/prices",
+                        {"items": [{"resource": "core_hour", "price": CORE_HOUR},
+                                   {"resource": "network_gib", "price": 1000}]}, token=self.admin)
+        self.c.post("/api/v1/prices/%s/approve" % r.json["id"], token=self.admin)
+        u = self.c.create_user("gil")
+        self.topup("gil", 10 ** 6)
+        j = self.c.submit(u, command="true", cores=2, walltime_seconds=600, center="gamma")
+        orders = wait_for(lambda: self.c.get("/api/v1/centers/%s/orders" % cid, token=tok)
+                          .json["items"], what="the order")
+        self.assertEqual(orders[0]["job_id"], j["id"])
+        report = {"job_id": j["id"], "state": "succeeded", "exit_code": 0,
+                  "started_at": "2026-12-01T10:00:00Z", "ended_at": "2026-12-01T10:01:40Z",
+                  "usage": {"core_seconds": 2000, "net_out_bytes": 2 << 30}}
+        for _ in range(2):  # the second is a re-send after a lost answer
+            r = self.c.post("/api/v1/centers/%s/reports" % cid, {"items": [report]}, token=tok)
+            self.assertEqual(r.status, 200, r)
+        us = self.usage(u, j["id"])
+        rec = {x["resource"]: x for x in us["items"]}
+        self.assertEqual((rec["core"]["center_qty"], rec["core"]["hub_qty"]), (2000, 200))
+        self.assertTrue(rec["core"]["flagged"])
+        self.assertEqual(rec["core"]["billed_qty"], 200)
+        self.assertEqual(rec["net_out"]["billed_qty"], 2 << 30)
+        self.assertEqual(rec["net_out"]["amount"], 2000)
+        self.assertEqual(us["hold"]["charged"], 200 + 2000)
+        self.assertEqual(self.balance(u)["balance"], 10 ** 6 - 2200)
+        flagged = self.c.get("/api/v1/usage?by=job&user=gil", token=self.admin).json["items"]
+        self.assertIn((j["id"], "core", 1), [(x["key"], x["resource"], x["flagged"])
+                                             for x in flagged])
+        self.audit()
 
     def test_soft_quota_makes_jobs_wait(self):
         u = self.c.create_user("sol")
