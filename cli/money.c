@@ -38,7 +38,8 @@ int hpcnet_cli_parse_money(const char *s, int64_t *minor)
 	return 0;
 }
 
-int hpcnet_cli_get_print(const char *path, int json, void (*print)(json_t *))
+int hpcnet_cli_call_print(const char *method, const char *path, json_t *body, const char *header,
+			  int json, void (*print)(json_t *))
 {
 	struct hpcnet_cli c;
 	json_t *out = NULL;
@@ -47,16 +48,19 @@ int hpcnet_cli_get_print(const char *path, int json, void (*print)(json_t *))
 	memset(&c, 0, sizeof(c));
 	rc = hpcnet_cli_open(&c, 1);
 	if (rc == 0)
-		rc = hpcnet_cli_call(&c, "GET", path, NULL, NULL, 0, NULL, &out);
-	if (rc == 0) {
-		if (json)
-			hpcnet_cli_print_json(out);
-		else
-			print(out);
-	}
+		rc = hpcnet_cli_call(&c, method, path, body, header, 0, NULL, &out);
+	if (rc == 0 && json)
+		hpcnet_cli_print_json(out);
+	else if (rc == 0 && print)
+		print(out);
 	json_decref(out);
 	hpcnet_cli_close(&c);
 	return hpcnet_cli_exit_code(rc);
+}
+
+int hpcnet_cli_get_print(const char *path, int json, void (*print)(json_t *))
+{
+	return hpcnet_cli_call_print("GET", path, NULL, NULL, json, print);
 }
 
 int hpcnet_cli_get_raw(const char *path)
@@ -401,6 +405,13 @@ static void print_quotas(json_t *v)
 	hpcnet_table_free(t);
 }
 
+static void print_quota_set(json_t *q)
+{
+	printf("quota %s of %s: %lld (%s%s)\n", hpcnet_cli_str(q, "resource"),
+	       hpcnet_cli_str(q, "scope"), (long long)hpcnet_cli_int(q, "limit", 0),
+	       hpcnet_cli_str(q, "period"), json_is_true(json_object_get(q, "soft")) ? ", soft" : "");
+}
+
 static int quota_set(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -410,8 +421,7 @@ static int quota_set(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *period = NULL, *model = NULL;
-	struct hpcnet_cli c;
-	json_t *body, *out = NULL;
+	json_t *body;
 	int64_t limit;
 	int json = 0, soft = 0, ch, rc;
 
@@ -428,7 +438,6 @@ static int quota_set(int argc, char **argv)
 	}
 	if (optind + 3 != argc || sscanf(argv[optind + 2], "%lld", (long long *)&limit) != 1)
 		return hpcnet_cli_exit_code(hpcnet_cli_usage_error(quota_usage));
-	memset(&c, 0, sizeof(c));
 	body = json_pack("{s:s, s:s, s:I}", "scope", argv[optind], "resource", argv[optind + 1],
 			 "limit", (json_int_t)limit);
 	if (period)
@@ -437,40 +446,26 @@ static int quota_set(int argc, char **argv)
 		json_object_set_new(body, "gpu_model", json_string(model));
 	if (soft)
 		json_object_set_new(body, "soft", json_true());
-	rc = hpcnet_cli_open(&c, 1);
-	if (rc == 0)
-		rc = hpcnet_cli_call(&c, "POST", "/api/v1/quotas", body, NULL, 0, NULL, &out);
-	if (rc == 0 && json)
-		hpcnet_cli_print_json(out);
-	else if (rc == 0)
-		printf("quota %s of %s: %lld (%s)\n", hpcnet_cli_str(out, "resource"),
-		       hpcnet_cli_str(out, "scope"), (long long)limit, hpcnet_cli_str(out, "period"));
-	json_decref(out);
+	rc = hpcnet_cli_call_print("POST", "/api/v1/quotas", body, NULL, json, print_quota_set);
 	json_decref(body);
-	hpcnet_cli_close(&c);
-	return hpcnet_cli_exit_code(rc);
+	return rc;
 }
 
 static int quota_rm(int argc, char **argv)
 {
-	struct hpcnet_cli c;
 	char *path, *e;
 	int rc;
 
 	if (argc != 2)
 		return hpcnet_cli_exit_code(hpcnet_cli_usage_error(quota_usage));
-	memset(&c, 0, sizeof(c));
 	e = hpcnet_cli_escape(argv[1]);
 	path = hpcnet_xasprintf("/api/v1/quotas/%s", e);
-	rc = hpcnet_cli_open(&c, 1);
-	if (rc == 0)
-		rc = hpcnet_cli_call(&c, "DELETE", path, NULL, NULL, 0, NULL, NULL);
-	if (rc == 0)
+	rc = hpcnet_cli_call_print("DELETE", path, NULL, NULL, 0, NULL);
+	if (rc == HPCNET_EXIT_OK)
 		printf("removed quota %s\n", argv[1]);
 	free(path);
 	free(e);
-	hpcnet_cli_close(&c);
-	return hpcnet_cli_exit_code(rc);
+	return rc;
 }
 
 int hpcnet_cli_quota(int argc, char **argv)

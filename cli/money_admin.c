@@ -61,26 +61,6 @@ static void print_account(json_t *a)
 	print_one(print_accounts, a);
 }
 
-/* POSTs body to path; prints the account it answers (or JSON). */
-static int post_account(const char *path, json_t *body, const char *header, int json)
-{
-	struct hpcnet_cli c;
-	json_t *out = NULL;
-	int rc;
-
-	memset(&c, 0, sizeof(c));
-	rc = hpcnet_cli_open(&c, 1);
-	if (rc == 0)
-		rc = hpcnet_cli_call(&c, "POST", path, body, header, 0, NULL, &out);
-	if (rc == 0 && json)
-		hpcnet_cli_print_json(out);
-	else if (rc == 0)
-		print_one(print_accounts, out);
-	json_decref(out);
-	hpcnet_cli_close(&c);
-	return hpcnet_cli_exit_code(rc);
-}
-
 int hpcnet_cli_accounts(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -121,11 +101,11 @@ int hpcnet_cli_accounts(int argc, char **argv)
 		if (memo)
 			json_object_set_new(body, "memo", json_string(memo));
 		hdr = key ? hpcnet_xasprintf("Idempotency-Key: %s", key) : NULL;
-		rc = post_account(path, body, hdr, json);
+		rc = hpcnet_cli_call_print("POST", path, body, hdr, json, print_account);
 	} else {
 		path = hpcnet_xasprintf("/api/v1/accounts/%s/credit-limit", e);
 		body = json_pack("{s:I}", "credit_limit", (json_int_t)amount);
-		rc = post_account(path, body, NULL, json);
+		rc = hpcnet_cli_call_print("POST", path, body, NULL, json, print_account);
 	}
 	json_decref(body);
 	free(hdr);
@@ -179,23 +159,9 @@ static void print_prices(json_t *v)
 	hpcnet_table_free(t);
 }
 
-static int prices_call(const char *path, json_t *body, int json)
+static void print_price(json_t *p)
 {
-	struct hpcnet_cli c;
-	json_t *out = NULL;
-	int rc;
-
-	memset(&c, 0, sizeof(c));
-	rc = hpcnet_cli_open(&c, 1);
-	if (rc == 0)
-		rc = hpcnet_cli_call(&c, "POST", path, body, NULL, 0, NULL, &out);
-	if (rc == 0 && json)
-		hpcnet_cli_print_json(out);
-	else if (rc == 0)
-		print_one(print_prices, out);
-	json_decref(out);
-	hpcnet_cli_close(&c);
-	return hpcnet_cli_exit_code(rc);
+	print_one(print_prices, p);
 }
 
 int hpcnet_cli_prices(int argc, char **argv)
@@ -230,7 +196,7 @@ int hpcnet_cli_prices(int argc, char **argv)
 		rc = hpcnet_cli_get_print(path, json, print_prices);
 	} else if (decide) {
 		path = hpcnet_xasprintf("/api/v1/prices/%s/%s", e, sub);
-		rc = prices_call(path, NULL, json);
+		rc = hpcnet_cli_call_print("POST", path, NULL, NULL, json, print_price);
 	} else {
 		const char *file = argv[optind + 1];
 
@@ -245,7 +211,7 @@ int hpcnet_cli_prices(int argc, char **argv)
 		if (from)
 			json_object_set_new(body, "effective_from", json_string(from));
 		path = hpcnet_xasprintf("/api/v1/centers/%s/prices", e);
-		rc = prices_call(path, body, json);
+		rc = hpcnet_cli_call_print("POST", path, body, NULL, json, print_price);
 		if (rc == 0 && !json)
 			printf("Waiting for a platform admin: hpcnet prices approve ID\n");
 	}
@@ -325,19 +291,8 @@ int hpcnet_cli_settlement(int argc, char **argv)
 		return hpcnet_cli_exit_code(hpcnet_cli_usage_error(settlement_usage));
 	e = hpcnet_cli_escape(argv[optind]);
 	if (payout) {
-		struct hpcnet_cli c;
-		json_t *out = NULL;
-
-		memset(&c, 0, sizeof(c));
 		path = hpcnet_xasprintf("/api/v1/settlements/%s/payouts", e);
-		rc = hpcnet_cli_open(&c, 1);
-		if (rc == 0)
-			rc = hpcnet_cli_call(&c, "POST", path, NULL, NULL, 0, NULL, &out);
-		if (rc == 0)
-			json ? hpcnet_cli_print_json(out) : print_payouts(out);
-		json_decref(out);
-		hpcnet_cli_close(&c);
-		rc = hpcnet_cli_exit_code(rc);
+		rc = hpcnet_cli_call_print("POST", path, NULL, NULL, json, print_payouts);
 	} else if (csv) {
 		path = hpcnet_xasprintf("/api/v1/settlements/%s?format=csv", e);
 		rc = hpcnet_cli_get_raw(path);

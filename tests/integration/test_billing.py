@@ -21,28 +21,41 @@ CORE_HOUR = 3600
 GRACE_S = 60  # the hub's metering grace beyond the walltime (hub/billing/meter.h)
 
 
-class BillingTest(ClusterTest):
+class MoneyTest(ClusterTest):
+    """A class-wide cluster with one agent, alpha; subclasses add to it in
+    prepare(). A failing setup shows the daemons' logs and stops them."""
+    name, cores = "billing", 4
+
     @classmethod
     def setUpClass(cls):
-        cls.c = Cluster("billing").start_hub()
+        cls.c = Cluster(cls.name).start_hub()
         try:
-            cls.c.start_agent("alpha", cores=4)
+            cls.c.start_agent("alpha", cores=cls.cores)
             cls.c.wait_online(["alpha"])
             cls.admin = cls.c.admin_token()
-            r = cls.c.post("/api/v1/centers/alpha/prices",
-                           {"items": [{"resource": "core_hour", "price": CORE_HOUR}]},
-                           token=cls.admin)
-            assert r.status == 201, r
-            r = cls.c.post("/api/v1/prices/%s/approve" % r.json["id"], token=cls.admin)
-            assert r.status == 200 and r.json["in_force"], r
+            cls.prepare()
         except Exception:
             cls.c.dump_logs()
             cls.c.stop()
             raise
 
     @classmethod
+    def prepare(cls):
+        pass
+
+    @classmethod
     def tearDownClass(cls):
         cls.c.stop()
+
+
+class BillingTest(MoneyTest):
+    @classmethod
+    def prepare(cls):
+        r = cls.c.post("/api/v1/centers/alpha/prices",
+                       {"items": [{"resource": "core_hour", "price": CORE_HOUR}]}, token=cls.admin)
+        assert r.status == 201, r
+        r = cls.c.post("/api/v1/prices/%s/approve" % r.json["id"], token=cls.admin)
+        assert r.status == 200 and r.json["in_force"], r
 
     def topup(self, name, amount, key=None):
         h = {"Idempotency-Key": key} if key else None
@@ -285,22 +298,8 @@ class BillingTest(ClusterTest):
         self.assertEqual(self.c.get("/api/v1/settlements/" + period, token=u).status, 403)
 
 
-class QuotaTest(ClusterTest):
-    @classmethod
-    def setUpClass(cls):
-        cls.c = Cluster("quota").start_hub()
-        try:
-            cls.c.start_agent("alpha", cores=1)
-            cls.c.wait_online(["alpha"])
-            cls.admin = cls.c.admin_token()
-        except Exception:
-            cls.c.dump_logs()
-            cls.c.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.stop()
+class QuotaTest(MoneyTest):
+    name, cores = "quota", 1
 
     def set_quota(self, **q):
         r = self.c.post("/api/v1/quotas", q, token=self.admin)
@@ -366,34 +365,23 @@ class QuotaTest(ClusterTest):
                                                     token=self.admin).status, 200)
 
 
-class OrgBillingTest(ClusterTest):
+class OrgBillingTest(MoneyTest):
     """Organizations pay for their projects' jobs; a center's operator sets
     its prices and a platform admin approves them; org admins see their
     org's money and set its projects' quotas."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.c = c = Cluster("billing-org").start_hub()
-        try:
-            c.start_agent("alpha", cores=4)
-            c.wait_online(["alpha"])
-            cls.admin = c.admin_token()
-            cls.ann, cls.bea, cls.otto = (c.create_user(n) for n in ("ann", "bea", "otto"))
-            assert c.post("/api/v1/orgs", {"name": "uni", "admin": "ann"},
-                          token=cls.admin).status == 201
-            assert c.post("/api/v1/orgs/uni/members", {"user": "bea"}, token=cls.ann).status == 200
-            assert c.post("/api/v1/projects", {"org": "uni", "name": "physics"},
-                          token=cls.ann).status == 201
-            assert c.post("/api/v1/roles", {"user": "otto", "role": "center_operator",
-                                            "center": "alpha"}, token=cls.admin).status in (200, 201)
-        except Exception:
-            c.dump_logs()
-            c.stop()
-            raise
+    name = "billing-org"
 
     @classmethod
-    def tearDownClass(cls):
-        cls.c.stop()
+    def prepare(cls):
+        c = cls.c
+        cls.ann, cls.bea, cls.otto = (c.create_user(n) for n in ("ann", "bea", "otto"))
+        assert c.post("/api/v1/orgs", {"name": "uni", "admin": "ann"}, token=cls.admin).status == 201
+        assert c.post("/api/v1/orgs/uni/members", {"user": "bea"}, token=cls.ann).status == 200
+        assert c.post("/api/v1/projects", {"org": "uni", "name": "physics"},
+                      token=cls.ann).status == 201
+        assert c.post("/api/v1/roles", {"user": "otto", "role": "center_operator",
+                                        "center": "alpha"}, token=cls.admin).status in (200, 201)
 
     def test_operator_prices_org_pays_org_admin_sees(self):
         c = self.c
@@ -455,26 +443,20 @@ class OrgBillingTest(ClusterTest):
                                            token=self.ann).status, 200)
 
 
-class MoneyCliTest(ClusterTest):
+class MoneyCliTest(MoneyTest):
     """The money verbs of the CLI against a real hub: amounts parsed and
     printed without floats, JSON and CSV, exit codes."""
 
+    name, cores = "billing-cli", 2
+
     @classmethod
-    def setUpClass(cls):
-        cls.c = Cluster("billing-cli").start_hub()
-        try:
-            cls.c.start_agent("alpha", cores=2)
-            cls.c.wait_online(["alpha"])
-            cls.u = cls.c.create_user("ola")
-            cls.tmp = tempfile.mkdtemp(prefix="billing-cli-")
-        except Exception:
-            cls.c.dump_logs()
-            cls.c.stop()
-            raise
+    def prepare(cls):
+        cls.u = cls.c.create_user("ola")
+        cls.tmp = tempfile.mkdtemp(prefix="billing-cli-")
 
     @classmethod
     def tearDownClass(cls):
-        cls.c.stop()
+        super().tearDownClass()
         subprocess.run(["rm", "-rf", cls.tmp], check=False)
 
     def cli(self, token, *args, stdin=None):
