@@ -76,10 +76,13 @@ export default {
     follow.addEventListener("change", () => { if (follow.checked) { out.pump(); err.pump(); } });
 
     function draw() {
-      clear(head, h("h1", {}, t("job.heading", { name: j.name }), " ", stateBadge(j.state)),
+      // Redrawn every refresh: keep the focus on the heading if it was there.
+      const headFocused = head.contains(document.activeElement);
+      clear(head, h("h1", { tabindex: "-1" }, t("job.heading", { name: j.name }), " ", stateBadge(j.state)),
         h("p", { class: "muted mono" }, j.id),
         j.cancel_requested && !FINAL.includes(j.state) ? h("p", { class: "alert info" }, t("job.cancelling")) : null,
         j.state_reason ? h("p", {}, j.state_reason) : null);
+      if (headFocused) head.querySelector("h1").focus();
       const u = j.usage || {};
       clear(facts, h("h2", { id: "job-facts" }, t("job.details")), dl([
         [t("job.user"), j.user],
