@@ -19,12 +19,15 @@
 static const char login_usage[] =
 	"Usage: hpcnet login [--hub URL] [--user NAME] [--password-stdin]\n"
 	"                    [--expires-in DURATION] [--json]\n"
+	"       hpcnet login [--hub URL] --id-token-stdin    (OpenID Connect)\n"
 	"Signs in and saves the token in ~/.config/hpcnet/config.json (mode 0600).\n"
 	"Asks for what is not given on the terminal (the password without echo).\n"
 	"  --hub URL            hub to sign in to (default: HPCNET_HUB, the saved hub,\n"
 	"                       " HPCNET_CLI_DEFAULT_HUB ")\n"
 	"  --user NAME          user name\n"
 	"  --password-stdin     read the password from the first line of stdin\n"
+	"  --id-token-stdin     sign in with an ID token of the hub's OpenID Connect\n"
+	"                       provider, read from the first line of stdin\n"
 	"  --expires-in D       token lifetime, e.g. 7d, 12h (default: the hub's, 30 days)\n"
 	"  --json               print the hub's answer (includes the token)\n";
 
@@ -60,13 +63,14 @@ int hpcnet_cli_login(int argc, char **argv)
 		{ "hub", required_argument, NULL, 'H' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "password-stdin", no_argument, NULL, 'p' },
+		{ "id-token-stdin", no_argument, NULL, 'i' },
 		{ "expires-in", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *hub_opt = NULL, *user_opt = NULL;
-	int from_stdin = 0, json = 0, ch, rc;
+	int from_stdin = 0, id_token = 0, json = 0, ch, rc;
 	int64_t expires = 0;
 	struct hpcnet_cli c;
 	struct hpcnet_cli_config saved = { 0 }, cfg = { 0 };
@@ -81,6 +85,7 @@ int hpcnet_cli_login(int argc, char **argv)
 		case 'H': hub_opt = optarg; break;
 		case 'u': user_opt = optarg; break;
 		case 'p': from_stdin = 1; break;
+		case 'i': id_token = 1; break;
 		case 'e':
 			if (hpcnet_units_parse_duration(optarg, &expires) < 0 || expires <= 0) {
 				hpcnet_cli_errorf("--expires-in: '%s' is not a duration (e.g. 7d, 12h)", optarg);
@@ -102,6 +107,18 @@ int hpcnet_cli_login(int argc, char **argv)
 		hub_opt = getenv("HPCNET_HUB") && *getenv("HPCNET_HUB") ? getenv("HPCNET_HUB") : saved.hub;
 	hpcnet_cli_open_at(&c, hub_opt, NULL);
 
+	if (id_token) {
+		/* The provider names the user: no user name or password here. */
+		user = hpcnet_xstrdup("");
+		password = hpcnet_cli_read_secret("ID token: ", 1);
+		if (!password) {
+			rc = HPCNET_CLI_EUSAGE;
+			goto out;
+		}
+		name = token_name();
+		body = json_pack("{s:s, s:s}", "id_token", password, "name", name);
+		goto send;
+	}
 	if (user_opt) {
 		user = hpcnet_xstrdup(user_opt);
 	} else {
@@ -133,9 +150,14 @@ int hpcnet_cli_login(int argc, char **argv)
 
 	name = token_name();
 	body = json_pack("{s:s, s:s, s:s}", "username", user, "password", password, "name", name);
+send:
 	if (expires > 0)
 		json_object_set_new(body, "expires_in", json_integer(expires));
 	rc = hpcnet_cli_call(&c, "POST", "/api/v1/tokens", body, NULL, HPCNET_CLI_QUIET, &status, &resp);
+	if (rc == HPCNET_EAUTH && id_token) {
+		hpcnet_cli_errorf("%s rejected the ID token: %s", c.hub, hpcnet_cli_str(resp, "detail"));
+		goto out;
+	}
 	if (rc == HPCNET_EAUTH) {
 		hpcnet_cli_errorf("%s rejected the user name or password", c.hub);
 		goto out;

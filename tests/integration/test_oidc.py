@@ -18,7 +18,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Cluster, ClusterTest  # noqa: E402
+from harness import BIN, Cluster, ClusterTest  # noqa: E402
 
 
 def load_crypto():
@@ -251,6 +251,22 @@ class OidcTest(ClusterTest):
         time.sleep(2.1)
         r = self.exchange(self.idp.token("rsa2", self.idp.claims(sub="s-rotated")))
         self.assertEqual(r.status, 201, r)
+
+    def test_cli_login_with_id_token(self):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.c.dir,
+               "XDG_CONFIG_HOME": os.path.join(self.c.dir, "xdg-oidc")}
+        run = lambda *a, stdin=None: subprocess.run([BIN] + list(a), input=stdin, env=env,
+                                                     capture_output=True, timeout=60)
+        tok = self.idp.token("ec1", self.idp.claims(sub="s-cli", preferred_username="cli.user"))
+        p = run("login", "--hub", self.c.url, "--id-token-stdin", stdin=(tok + "\n").encode())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = run("whoami", "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["name"], "cli.user")
+        p = run("login", "--hub", self.c.url, "--id-token-stdin",
+                stdin=(self.idp.token("rsa1", self.idp.claims(aud="nope")) + "\n").encode())
+        self.assertEqual(p.returncode, 3, p)
+        self.assertIn(b"aud", p.stderr)
 
     def test_disabled_user_cannot_sign_in(self):
         r = self.exchange(self.idp.token("rsa1", self.idp.claims(sub="s-dis", preferred_username="dis")))
