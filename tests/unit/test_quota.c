@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Quotas and charges on a real store (hub/billing/quota.c, billing.c):
+ * a core-hour quota exactly at its limit and one second past it, a role's
+ * default and a user's own quota replacing it, project and org quotas
+ * binding only their jobs, lifetime vs month, the soft gate counting what
+ * it lets through, and tiered prices charged across two jobs from the
+ * payer's running monthly volume.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/clock.h"
+#include "common/fsutil.h"
+#include "common/id.h"
+#include "hpcnet/error.h"
+#include "hub/billing/billing.h"
+#include "hub/billing/quota.h"
+#include "hub/store/billing_store.h"
+#include "hub/store/store.h"
+
+struct fx {
+	char dir[64];
+	struct hpcnet_store *store;
+	struct hpcnet_db *db;
+	char ann[HPCNET_ID_LEN], bob[HPCNET_ID_LEN], center[HPCNET_ID_LEN];
+	char org[HPCNET_ID_LEN], proj[HPCNET_ID_LEN];
+};
+
+static int setup(void **state)
+{
+	struct fx *f = hpcnet_xcalloc(1, sizeof(*f));
+	char *url;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/hpcnet-test-quota-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	url = hpcnet_xasprintf("sqlite:%s/hub.db", f->dir);
+	assert_int_equal(hpcnet_store_open(url, &f->store), 0);
+	free(url);
+	f->db = hpcnet_store_acquire(f->store);
+	hpcnet_id_new("usr", f->ann);
+	hpcnet_id_new("usr", f->bob);
+	hpcnet_id_new("ctr", f->center);
+	hpcnet_id_new("org", f->org);
+	hpcnet_id_new("prj", f->proj);
+	assert_int_equal(hpcnet_store_user_create(f->db, f->ann, "ann", "x", "user"), 0);
+	assert_int_equal(hpcnet_store_user_create(f->db, f->bob, "bob", "x", "user"), 0);
+	assert_int_equal(hpcnet_store_center_create(f->db, f->center, "alpha", f->center,
+						    hpcnet_now_ms() + 3600000), 0);
+	assert_int_equal(hpcnet_store_org_create(f->db, f->org, "uni", "Uni", "university", NULL), 0);
+	assert_int_equal(hpcnet_store_org_member_set(f->db, f->org, f->ann, "member"), 0);
+	assert_int_equal(hpcnet_store_project_create(f->db, f->proj, f->org, "phys", "", NULL), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	hpcnet_store_release(f->store, f->db);
+	hpcnet_store_close(f->store);
+	hpcnet_fs_remove_tree(f->dir);
+	free(f);
+	return 0;
+}
+
+static void quota(struct fx *f, const char *kind, const char *scope, const char *res,
+		  int64_t limit, const char *period, int soft)
+{
+	char id[HPCNET_ID_LEN];
+
+	hpcnet_id_new("quo", id);
+	assert_int_equal(hpcnet_store_quota_put(f->db, id, kind, scope, res, "", period, limit, soft,
+						NULL, hpcnet_now_ms()), 0);
+}
+
+/* Inserts a queued job of user (in project/org or NULL). */
+static void job(struct fx *f, const char *user, int cores, int64_t walltime, int in_project,
+		char id[HPCNET_ID_LEN])
+{
+	struct hpcnet_job_row row = { .name = "q", .script = "true", .env_json = "{}",
+				      .files_json = "[]", .user_id = user, .cores = cores,
+				      .walltime_seconds = walltime, .submitted_at = hpcnet_now_ms(),
+				      .project_id = in_project ? f->proj : NULL,
+				      .org_id = in_project ? f->org : NULL };
+
+	hpcnet_id_new("job", id);
+	row.id = id;
+	assert_int_equal(hpcnet_store_job_insert(f->db, &row), 0);
+}
+
+static int check(struct fx *f, const char *user, int cores, int64_t walltime, int in_project,
+		 struct hpcnet_quota_miss *miss)
+{
+	struct hpcnet_meter_job mj = { .cores = cores, .walltime_s = walltime };
+
+	return hpcnet_quota_check(f->db, user, "user", in_project ? f->proj : NULL,
+				  in_project ? f->org : NULL, &mj, hpcnet_now_ms(), miss);
+}
+
+static void test_exactly_at_the_limit(void **state)
+{
+	struct fx *f = *state;
+	struct hpcnet_quota_miss m;
+	char id[HPCNET_ID_LEN];
+
+	quota(f, "user", f->ann, "core_hours", 1, "month", 0);
+	assert_int_equal(check(f, f->ann, 2, 1800, 0, &m), 0); /* exactly 3600 core-seconds */
+	job(f, f->ann, 2, 1800, 0, id);
+	assert_int_equal(check(f, f->ann, 1, 1, 0, &m), HPCNET_EQUOTA);
+	assert_string_equal(m.resource, "core_hours");
+	assert_string_equal(m.scope, "user ann");
+	assert_int_equal(m.limit, 1);
+	assert_int_equal(m.left, 0);
+	/* cancelled before it ran: what it reserved is free again */
+	assert_int_equal(hpcnet_store_job_set_state(f->db, id, "queued", "cancelled", "", hpcnet_now_ms()),
+			 1);
+	assert_int_equal(check(f, f->ann, 1, 3600, 0, &m), 0);
+	/* bob has no quota */
+	assert_int_equal(check(f, f->bob, 64, 86400, 0, &m), 0);
+}
+
+static void test_role_default_and_override(void **state)
+{
+	struct fx *f = *state;
+	struct hpcnet_quota_miss m;
+	char id[HPCNET_ID_LEN];
+
+	quota(f, "role", "user", "concurrent_jobs", 1, "lifetime", 0);
+	quota(f, "user", f->ann, "concurrent_jobs", 3, "lifetime", 0);
+	job(f, f->bob, 1, 60, 0, id);
+	job(f, f->ann, 1, 60, 0, id);
+	assert_int_equal(check(f, f->bob, 1, 60, 0, &m), HPCNET_EQUOTA); /* the role's 1 */
+	assert_string_equal(m.resource, "concurrent_jobs");
+	assert_int_equal(check(f, f->ann, 1, 60, 0, &m), 0);             /* her own 3 */
+	job(f, f->ann, 1, 60, 0, id);
+	job(f, f->ann, 1, 60, 0, id);
+	assert_int_equal(check(f, f->ann, 1, 60, 0, &m), HPCNET_EQUOTA);
+}
+
+static void test_project_and_org_scopes(void **state)
+{
+	struct fx *f = *state;
+	struct hpcnet_quota_miss m;
+	char id[HPCNET_ID_LEN];
+
+	quota(f, "project", f->proj, "concurrent_jobs", 1, "month", 0);
+	quota(f, "org", f->org, "core_hours", 2, "month", 0);
+	job(f, f->ann, 1, 60, 1, id);
+	/* the project is full; her personal jobs are not bound by it */
+	assert_int_equal(check(f, f->ann, 1, 60, 1, &m), HPCNET_EQUOTA);
+	assert_string_equal(m.scope, "project uni/phys");
+	assert_int_equal(check(f, f->ann, 1, 60, 0, &m), 0);
+	/* the org's core-hours: 60 s used of 7200, a 7200 s job is too much */
+	quota(f, "project", f->proj, "concurrent_jobs", 10, "month", 0);
+	assert_int_equal(check(f, f->ann, 1, 7200, 1, &m), HPCNET_EQUOTA);
+	assert_string_equal(m.scope, "org uni");
+	assert_int_equal(check(f, f->ann, 1, 7140, 1, &m), 0);
+}
+
+static void test_soft_gate(void **state)
+{
+	struct fx *f = *state;
+	struct hpcnet_soft_gate *g = NULL;
+	struct hpcnet_quota_miss m;
+	struct hpcnet_soft_job sj = { .user_id = f->ann, .mj = { .cores = 1, .walltime_s = 60 } };
+	char why[256];
+
+	assert_int_equal(hpcnet_quota_soft_load(f->db, hpcnet_now_ms(), &g), 0);
+	assert_null(g); /* no soft quota: nothing to load, everything passes */
+	assert_int_equal(hpcnet_quota_soft_admit(g, &sj, why, sizeof(why)), 1);
+	quota(f, "user", f->ann, "concurrent_jobs", 2, "month", 1);
+	assert_int_equal(check(f, f->ann, 1, 60, 0, &m), 0); /* soft never refuses */
+	assert_int_equal(hpcnet_quota_soft_load(f->db, hpcnet_now_ms(), &g), 0);
+	assert_non_null(g);
+	assert_int_equal(hpcnet_quota_soft_admit(g, &sj, why, sizeof(why)), 1);
+	assert_int_equal(hpcnet_quota_soft_admit(g, &sj, why, sizeof(why)), 1);
+	assert_int_equal(hpcnet_quota_soft_admit(g, &sj, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "waiting: soft quota concurrent_jobs of user ann"));
+	sj.user_id = f->bob;
+	assert_int_equal(hpcnet_quota_soft_admit(g, &sj, why, sizeof(why)), 1);
+	hpcnet_quota_soft_free(g);
+}
+
+/* Ends a job at the center after `seconds` and charges it; its charge. */
+static int64_t run_and_charge(struct fx *f, const struct hpcnet_billing_cfg *cfg, const char *user,
+			      int64_t seconds)
+{
+	struct hpcnet_estimate est = { .amount = 1000000, .priced_at = hpcnet_now_ms() };
+	struct hpcnet_job_report rep = { .state = "succeeded", .cpu_seconds = -1,
+					 .max_rss_bytes = -1 };
+	struct hpcnet_balance b;
+	struct hpcnet_hold_req hr;
+	char id[HPCNET_ID_LEN];
+	json_t *hold = NULL;
+	int64_t now = hpcnet_now_ms(), charged;
+
+	job(f, user, 1, 100000, 0, id);
+	hr = (struct hpcnet_hold_req){ .job_id = id, .payer_kind = "user", .payer_id = user,
+				       .est = &est, .now = now };
+	assert_int_equal(hpcnet_billing_hold(f->db, cfg, &hr, &b), 0);
+	assert_int_equal(hpcnet_store_job_dispatch(f->db, id, f->center, "", now), 1);
+	rep.job_id = id;
+	rep.started_at = now - seconds * 1000;
+	rep.ended_at = now;
+	assert_int_equal(hpcnet_store_job_apply_report(f->db, &rep, now), 0);
+	assert_int_equal(hpcnet_billing_settle(f->db, cfg, id, NULL, now), 1);
+	assert_int_equal(hpcnet_billing_settle(f->db, cfg, id, NULL, now), 0); /* once */
+	assert_int_equal(hpcnet_store_hold_get(f->db, id, &hold), 0);
+	charged = json_integer_value(json_object_get(hold, "charged"));
+	json_decref(hold);
+	return charged;
+}
+
+static void test_tiers_across_jobs(void **state)
+{
+	struct fx *f = *state;
+	struct hpcnet_billing_cfg cfg;
+	char id[HPCNET_ID_LEN];
+	int64_t now = hpcnet_now_ms();
+
+	hpcnet_billing_defaults(&cfg);
+	hpcnet_id_new("prl", id);
+	/* 1 core-hour at 3600 (1 per core-second), then 1800 */
+	assert_int_equal(hpcnet_store_price_insert(f->db, id, f->center, "EUR",
+		"[{\"resource\":\"core_hour\",\"tiers\":[{\"up_to\":1,\"price\":3600},{\"price\":1800}]}]",
+		now - 1000, NULL, now - 1000), 0);
+	assert_int_equal(hpcnet_store_price_decide(f->db, id, "approved", NULL, now - 1000), 1);
+	assert_int_equal(hpcnet_billing_topup(f->db, &cfg, "user", f->bob, 10000000, "t1", NULL, "",
+					      now), 0);
+	assert_int_equal(run_and_charge(f, &cfg, f->bob, 3000), 3000);      /* all first tier */
+	assert_int_equal(run_and_charge(f, &cfg, f->bob, 1200), 600 + 300); /* 600 s + 600 s */
+	assert_int_equal(run_and_charge(f, &cfg, f->bob, 1000), 500);       /* all second tier */
+	/* ann's volume is her own: she starts in the first tier */
+	assert_int_equal(hpcnet_billing_topup(f->db, &cfg, "user", f->ann, 10000000, "t2", NULL, "",
+					      now), 0);
+	assert_int_equal(run_and_charge(f, &cfg, f->ann, 1000), 1000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_exactly_at_the_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_role_default_and_override, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_project_and_org_scopes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_soft_gate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tiers_across_jobs, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
