@@ -33,6 +33,17 @@ static void object_type(const char *pattern, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)strcspn(p, "/"), p);
 }
 
+/* The "username" a request body names, or "". */
+static const char *claimed_name(struct hpcnet_req *r, char *buf, size_t len)
+{
+	json_t *body = r->body.len ? json_loadb(r->body.data, r->body.len, 0, NULL) : NULL;
+	const char *name = json_string_value(json_object_get(body, "username"));
+
+	snprintf(buf, len, "%s", name ? name : "");
+	json_decref(body);
+	return buf;
+}
+
 static int append_fn(struct hpcnet_db *db, void *arg)
 {
 	return hpcnet_store_audit_append(db, arg);
@@ -42,7 +53,7 @@ void hpcnet_audit_record(struct hpcnet_req *r)
 {
 	struct hpcnet_audit_row row = { .at = hpcnet_now_ms(), .source_ip = r->ip,
 					.method = r->method, .status = r->status };
-	char otype[32], oid[sizeof(r->audit_object)] = "";
+	char otype[32], oid[sizeof(r->audit_object)] = "", tried[64];
 	json_t *signed_in = json_object_get(json_object_get(r->json, "user"), "id");
 	int rc;
 
@@ -64,9 +75,11 @@ void hpcnet_audit_record(struct hpcnet_req *r)
 		row.actor_name = json_string_value(json_object_get(json_object_get(r->json, "user"),
 								   "name"));
 	} else {
+		/* A refused sign-in: keep the name it tried (never the password),
+		 * so guessing at one account shows in the log. */
 		row.actor_type = "anonymous";
 		row.actor_id = "";
-		row.actor_name = "";
+		row.actor_name = claimed_name(r, tried, sizeof(tried));
 	}
 	if (!row.actor_name)
 		row.actor_name = "";

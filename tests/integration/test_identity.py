@@ -147,7 +147,11 @@ class InviteHubTest(ClusterTest):
                                     " OR method = 'GET'")[0][0], 0)
         # anonymous failed sign-ins are
         self.assertTrue(self.c.sql("SELECT COUNT(*) FROM audit_log WHERE actor_type = 'anonymous'"
-                                   " AND route = '/api/v1/tokens' AND status = 401")[0][0])
+                                   " AND actor_name = 'abe' AND route = '/api/v1/tokens'"
+                                   " AND status = 401")[0][0])
+        # and no password is ever in the log
+        self.assertEqual(self.c.sql("SELECT COUNT(*) FROM audit_log WHERE actor_name = 'wrong'"
+                                    " OR object_id = 'wrong'")[0][0], 0)
         # only platform admins read it
         self.status(self.c.get("/api/v1/audit", token=bob), 403)
         self.status(self.c.get("/api/v1/audit?from=yesterday", token=self.admin), 400)
