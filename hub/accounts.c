@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * /api/v1/accounts: balances, ledger entries, top-ups and credit limits;
- * /api/v1/ledger/audit: the books' invariants. A user sees their own
+ * /api/v1/ledger/audit: the books' invariants; /api/v1/ledger/transfers:
+ * corrections between accounts (the ledger is append-only). A user sees their own
  * account; administrators see and move every account. An account is
  * named by its id (acc_...) or by its owner: "user:NAME", "org:NAME", "center:NAME",
  * "platform", "external". Top-ups take an Idempotency-Key: the same key
@@ -58,6 +59,11 @@ int hpcnet_accounts_resolve(struct hpcnet_req *r, const char *spec, struct hpcne
 	} else if (colon && strncmp(spec, "org:", 4) == 0) {
 		rc = hpcnet_store_org_get(hpcnet_req_db(r), colon + 1, &row);
 		o->kind = "org";
+	} else if (colon && strncmp(spec, "merchant:", 9) == 0) {
+		/* a merchant (app seller) is a user holding the merchant role;
+		 * their earnings are kept apart from their own spending */
+		rc = hpcnet_store_user_by_name(hpcnet_req_db(r), colon + 1, &row);
+		o->kind = "merchant";
 	} else {
 		rc = HPCNET_ENOTFOUND;
 	}
@@ -68,7 +74,7 @@ int hpcnet_accounts_resolve(struct hpcnet_req *r, const char *spec, struct hpcne
 	json_decref(row);
 	if (rc == HPCNET_ENOTFOUND)
 		hpcnet_reply_problem(r, 404, "no account '%s': name one as acc_..., user:NAME,"
-				     " org:NAME, center:NAME, platform or external", spec);
+				     " org:NAME, center:NAME, merchant:NAME, platform or external", spec);
 	else if (rc < 0)
 		hpcnet_reply_error(r, rc);
 	return rc;
@@ -314,6 +320,86 @@ int hpcnet_h_accounts_credit(struct hpcnet_req *r)
 		hpcnet_reply_error(r, rc);
 	else
 		reply_balance(r, 200, &o);
+out:
+	json_decref(body);
+	return 0;
+}
+
+static const struct hpcnet_field transfer_fields[] = {
+	{ .name = "from", .type = HPCNET_F_STRING, .required = 1, .min = 1, .max = 200 },
+	{ .name = "to", .type = HPCNET_F_STRING, .required = 1, .min = 1, .max = 200 },
+	{ .name = "amount", .type = HPCNET_F_INT, .required = 1, .min = 1, .max = MAX_TOPUP },
+	{ .name = "memo", .type = HPCNET_F_STRING, .required = 1, .min = 1, .max = 256 },
+	{ 0 },
+};
+
+struct transfer_write {
+	const struct hpcnet_billing_cfg *billing;
+	const struct hpcnet_owner *from, *to;
+	int64_t amount;
+	const char *key, *by, *memo;
+	char tx[HPCNET_ID_LEN]; /* out */
+};
+
+static int transfer_fn(struct hpcnet_db *db, void *arg)
+{
+	struct transfer_write *w = arg;
+	json_t *tx = NULL;
+	int rc = hpcnet_billing_transfer(db, w->billing, w->from->kind, w->from->id, w->to->kind,
+					 w->to->id, w->amount, w->key, w->by, w->memo,
+					 hpcnet_now_ms());
+
+	if (rc >= 0 && hpcnet_store_ledger_tx_find(db, w->key, &tx) == 1)
+		snprintf(w->tx, sizeof(w->tx), "%s", json_string_value(json_object_get(tx, "id")));
+	json_decref(tx);
+	return rc;
+}
+
+int hpcnet_h_ledger_transfer(struct hpcnet_req *r)
+{
+	const char *key = hpcnet_req_header(r, "Idempotency-Key");
+	char full[384], fresh[HPCNET_ID_LEN];
+	struct hpcnet_owner from, to;
+	struct transfer_write w;
+	json_t *body = NULL, *errors;
+	int rc;
+
+	if (key && (!*key || strlen(key) > 255))
+		return hpcnet_reply_problem(r, 400, "Idempotency-Key must be 1 to 255 characters");
+	if (hpcnet_req_json(r, &body) < 0)
+		return 0;
+	errors = hpcnet_validate(body, transfer_fields);
+	if (errors) {
+		hpcnet_reply_invalid(r, errors);
+		goto out;
+	}
+	if (hpcnet_accounts_resolve(r, json_string_value(json_object_get(body, "from")), &from) < 0 ||
+	    hpcnet_accounts_resolve(r, json_string_value(json_object_get(body, "to")), &to) < 0)
+		goto out;
+	if (strcmp(from.kind, to.kind) == 0 && strcmp(from.id, to.id) == 0) {
+		hpcnet_validate_add(&errors, "to", "must be another account than \"from\"");
+		hpcnet_reply_invalid(r, errors);
+		goto out;
+	}
+	hpcnet_id_new("adj", fresh);
+	snprintf(full, sizeof(full), "adjustment:%s:%s", r->user_id, key ? key : fresh);
+	w = (struct transfer_write){ .billing = &r->hub->billing, .from = &from, .to = &to,
+				     .amount = json_integer_value(json_object_get(body, "amount")),
+				     .key = full, .by = r->user_id,
+				     .memo = json_string_value(json_object_get(body, "memo")) };
+	rc = hpcnet_req_write(r, transfer_fn, &w);
+	if (rc == HPCNET_EFUNDS)
+		hpcnet_reply_problem(r, 402, "%s %s cannot give that much: it would go below minus its"
+				     " credit limit", from.kind, from.name);
+	else if (rc < 0)
+		hpcnet_reply_error(r, rc);
+	else
+		hpcnet_reply_json(r, rc == 1 ? 200 : 201,
+				  json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}", "id", w.tx, "from",
+					    json_string_value(json_object_get(body, "from")), "to",
+					    json_string_value(json_object_get(body, "to")), "amount",
+					    (json_int_t)w.amount, "currency", r->hub->billing.currency,
+					    "replayed", rc == 1));
 out:
 	json_decref(body);
 	return 0;

@@ -95,6 +95,7 @@ int hpcnet_h_accounts_entries(struct hpcnet_req *r);
 int hpcnet_h_accounts_topup(struct hpcnet_req *r);
 int hpcnet_h_accounts_credit(struct hpcnet_req *r);
 int hpcnet_h_ledger_audit(struct hpcnet_req *r);
+int hpcnet_h_ledger_transfer(struct hpcnet_req *r);
 /* prices.c */
 int hpcnet_h_prices_list(struct hpcnet_req *r);
 int hpcnet_h_prices_center_list(struct hpcnet_req *r);

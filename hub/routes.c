@@ -77,6 +77,7 @@ const struct hpcnet_route hpcnet_routes[] = {
 	{ "POST", "/api/v1/accounts/{id}/topup", "accounts.manage", hpcnet_h_accounts_topup },
 	{ "POST", "/api/v1/accounts/{id}/credit-limit", "accounts.manage", hpcnet_h_accounts_credit },
 	{ "GET", "/api/v1/ledger/audit", "ledger.audit", hpcnet_h_ledger_audit },
+	{ "POST", "/api/v1/ledger/transfers", "accounts.manage", hpcnet_h_ledger_transfer },
 
 	{ "GET", "/api/v1/usage", "usage.read", hpcnet_h_usage_get },
 	{ "GET", "/api/v1/invoices", "invoices.read", hpcnet_h_invoices_list },

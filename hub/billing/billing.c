@@ -439,3 +439,37 @@ int hpcnet_billing_payout(struct hpcnet_db *db, const struct hpcnet_billing_cfg 
 		*amount = net;
 	return rc;
 }
+
+int hpcnet_billing_transfer(struct hpcnet_db *db, const struct hpcnet_billing_cfg *cfg,
+			    const char *from_kind, const char *from_id, const char *to_kind,
+			    const char *to_id, int64_t amount, const char *key, const char *by,
+			    const char *memo, int64_t now)
+{
+	char from[HPCNET_ID_LEN], to[HPCNET_ID_LEN], period[8];
+	struct hpcnet_ledger_entry e[2];
+	struct hpcnet_ledger_tx tx;
+	struct hpcnet_balance b;
+	json_t *prior = NULL;
+	int rc = hpcnet_store_ledger_tx_find(db, key, &prior);
+
+	json_decref(prior);
+	if (rc != 0)
+		return rc < 0 ? rc : 1; /* a replay must not be refused for funds */
+	rc = hpcnet_ledger_balance(db, from_kind, from_id, cfg->currency, &b);
+	if (rc < 0)
+		return rc;
+	if (strcmp(from_kind, "external") != 0 && strcmp(from_kind, "platform") != 0 &&
+	    b.available < amount)
+		return HPCNET_EFUNDS;
+	rc = hpcnet_ledger_account(db, from_kind, from_id, "main", cfg->currency, now, from);
+	if (rc == 0)
+		rc = hpcnet_ledger_account(db, to_kind, to_id, "main", cfg->currency, now, to);
+	if (rc < 0)
+		return rc;
+	e[0] = (struct hpcnet_ledger_entry){ from, -amount };
+	e[1] = (struct hpcnet_ledger_entry){ to, amount };
+	hpcnet_ledger_period(now, period);
+	tx = (struct hpcnet_ledger_tx){ .key = key, .kind = "adjustment", .period = period,
+					.memo = memo, .by = by, .now = now, .e = e, .n = 2 };
+	return hpcnet_ledger_post(db, &tx);
+}

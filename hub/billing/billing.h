@@ -95,6 +95,16 @@ int hpcnet_billing_sweep(struct hpcnet_db *db, const struct hpcnet_billing_cfg *
 int hpcnet_billing_topup(struct hpcnet_db *db, const struct hpcnet_billing_cfg *cfg,
 			 const char *kind, const char *owner_id, int64_t amount, const char *key,
 			 const char *by, const char *memo, int64_t now);
+/* A correction: moves amount (> 0) from one main account to another as an
+ * 'adjustment' transaction under key (the ledger is append-only: this is
+ * how a wrong charge is undone). The source may not go below minus its
+ * credit limit, except the platform and the external account.
+ * HPCNET_EFUNDS (nothing written) when it would; 0 done; 1 key used before. */
+int hpcnet_billing_transfer(struct hpcnet_db *db, const struct hpcnet_billing_cfg *cfg,
+			    const char *from_kind, const char *from_id, const char *to_kind,
+			    const char *to_id, int64_t amount, const char *key, const char *by,
+			    const char *memo, int64_t now);
+
 /* Pays a center's earnings of a period out of the platform: its net from
  * that period's charges (the settlement figure), capped by what its
  * account holds, to the external account, under the key

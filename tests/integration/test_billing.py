@@ -193,6 +193,26 @@ class BillingTest(MoneyTest):
         self.assertEqual(r.status, 422, r)
         self.audit()
 
+    def test_correction_is_a_new_transaction(self):
+        u = self.c.create_user("cora")
+        self.topup("cora", 100)
+        fix = {"from": "platform", "to": "user:cora", "amount": 40, "memo": "refund: ticket 7"}
+        h = {"Idempotency-Key": "ticket-7"}
+        r = self.c.post("/api/v1/ledger/transfers", fix, token=self.admin, headers=h)
+        self.assertEqual(r.status, 201, r)
+        r = self.c.post("/api/v1/ledger/transfers", fix, token=self.admin, headers=h)
+        self.assertEqual((r.status, r.json["replayed"]), (200, True))
+        self.assertEqual(self.balance(u)["balance"], 140)
+        entries = self.c.get("/api/v1/accounts/user:cora/entries", token=u).json["items"]
+        self.assertEqual([(e["kind"], e["amount"], e["memo"]) for e in entries],
+                         [("adjustment", 40, "refund: ticket 7"), ("topup", 100, "")])
+        r = self.c.post("/api/v1/ledger/transfers", {"from": "user:cora", "to": "platform",
+                                                     "amount": 141, "memo": "too much"},
+                        token=self.admin)
+        self.assertEqual(r.status, 402, r)
+        self.assertEqual(self.c.post("/api/v1/ledger/transfers", fix, token=u).status, 403)
+        self.audit()
+
     def test_price_list_validation_and_approval(self):
         bad = self.c.post("/api/v1/centers/alpha/prices",
                           {"items": [{"resource": "core_hour", "price": 1.5},

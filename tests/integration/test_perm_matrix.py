@@ -184,6 +184,8 @@ ROUTES = [
     Row("POST", "/api/v1/accounts/{id}/credit-limit", {PADM},
         call=body({"credit_limit": 0}, id="user:owner")),
     Row("GET", "/api/v1/ledger/audit", {PADM}),
+    Row("POST", "/api/v1/ledger/transfers", {PADM},
+        call=body({"from": "platform", "to": "user:owner", "amount": 1, "memo": "matrix"})),
     Row("GET", "/api/v1/usage", USERS),
     Row("GET", "/api/v1/invoices", USERS),
     Row("GET", "/api/v1/invoices/{id}", USERS, call=p(id="2026-01")),

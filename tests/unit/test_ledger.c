@@ -3,7 +3,7 @@
  * The ledger, by property (hub/billing/ on a real SQLite store): thousands
  * of random operations - top-ups, submits with holds, starts, ends with
  * charges, cancels queued and running, retries of charges and top-ups
- * under the same key, credit limits, payouts, sweeps - and after every
+ * under the same key, credit limits, corrections, payouts, sweeps - and after every
  * one of them the books are checked:
  *   all entries sum to zero, every transaction balances, every balance is
  *   the sum of its entries; no key is applied twice (a retry reports 1 and
@@ -57,6 +57,7 @@ struct world {
 	struct job jobs[MAXJOBS];
 	int njobs;
 	char keys_applied[64]; /* top-up keys k0..k63 used so far */
+	char adjust_applied[64]; /* the same for corrections */
 	unsigned seed;
 	int op, refused;
 	uint64_t rng;
@@ -368,6 +369,31 @@ static void op_payout(struct world *w)
 	CHECK(w, paid >= 0);
 }
 
+static void op_transfer(struct world *w)
+{
+	int a = (int)rnd(w, 0, NUSERS - 1), b = (int)rnd(w, 0, NUSERS - 1), k = (int)rnd(w, 0, 63), rc;
+	struct hpcnet_balance before;
+	int64_t amount = rnd(w, 1, 5000);
+	char key[32];
+
+	if (a == b)
+		return;
+	snprintf(key, sizeof(key), "adjustment:k%d", k);
+	CHECK(w, hpcnet_ledger_balance(w->db, "user", w->user[a], "EUR", &before) == 0);
+	tx_begin(w);
+	rc = hpcnet_billing_transfer(w->db, &w->cfg, "user", w->user[a], "user", w->user[b], amount,
+				     key, NULL, "correction", hpcnet_now_ms());
+	tx_end(w, rc >= 0);
+	if (w->adjust_applied[k]) {
+		CHECK(w, rc == 1);
+	} else if (rc == HPCNET_EFUNDS) {
+		CHECK(w, before.available < amount);
+	} else {
+		CHECK(w, rc == 0);
+		w->adjust_applied[k] = 1;
+	}
+}
+
 static void op_sweep(struct world *w)
 {
 	int rc;
@@ -405,8 +431,10 @@ static void test_ledger_property(void **state)
 			op_cancel_queued(w);
 		else if (r < 90)
 			op_retry_charge(w);
-		else if (r < 94)
+		else if (r < 92)
 			op_credit(w);
+		else if (r < 95)
+			op_transfer(w);
 		else if (r < 97)
 			op_payout(w);
 		else
