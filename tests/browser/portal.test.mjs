@@ -196,6 +196,8 @@ test("a student (zh-CN browser): sign in, submit, watch, read output, cancel, li
   await stateIs(p, L, "succeeded");
   await p.locator("pre.output").first().filter({ hasText: "hello-from-portal" }).waitFor();
   await p.locator("pre.output").nth(1).filter({ hasText: "oops-on-stderr" }).waitFor();
+  // Its cost: charged at alpha's prices once it ended.
+  await p.locator("dl.facts dd", { hasText: zh["job.charged"].replace(" {amount}", "").replace("{amount}", "") }).waitFor();
   const steps = await p.locator("ol.timeline li").count();
   assert.ok(steps >= 4, "timeline has " + steps + " entries");
   await axe(p, "job");
@@ -241,6 +243,8 @@ test("a student (zh-CN browser): sign in, submit, watch, read output, cancel, li
   await p.goto(c.url + "/#/centers");
   await heading(p, zh["centers.title"]);
   await p.locator("article.center").nth(1).waitFor();
+  await p.locator("article.center", { hasText: "alpha" }).getByText(zh["centers.prices"] + ":").waitFor();
+  await p.locator("article.center", { hasText: "beta" }).getByText(zh["centers.noprices"]).waitFor();
   await axe(p, "centers");
   await shot(p, "centers-zh", true);
   await p.goto(c.url + "/#/");

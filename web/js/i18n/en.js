@@ -381,4 +381,10 @@ export default {
   "org.quota.whole": "the whole of {org}",
   "org.quota.project": "project {project}",
   "org.quota.removed": "Quota removed.",
+  "job.cost": "Cost",
+  "job.charged": "{amount} charged",
+  "job.held": "{amount} held until it ends",
+  "centers.prices": "Prices",
+  "centers.noprices": "No prices: free",
+  "centers.tiered": "tiered",
 };

@@ -380,4 +380,10 @@ export default {
   "org.quota.whole": "整个 {org}",
   "org.quota.project": "项目 {project}",
   "org.quota.removed": "已删除配额。",
+  "job.cost": "费用",
+  "job.charged": "已扣费 {amount}",
+  "job.held": "预扣 {amount}，结束后结算",
+  "centers.prices": "价格",
+  "centers.noprices": "未定价：免费",
+  "centers.tiered": "阶梯价",
 };

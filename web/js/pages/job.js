@@ -5,7 +5,7 @@
 // which shows as "not found" here: the portal has no way around that.
 import { api } from "../api.js";
 import { h, clear } from "../dom.js";
-import { t, word, fmtTime, fmtBytes, fmtDuration, fmtNum } from "../i18n.js";
+import { t, word, fmtTime, fmtBytes, fmtDuration, fmtNum, fmtMoney } from "../i18n.js";
 import { errorBox } from "../router.js";
 import { toast } from "../shell.js";
 import { FINAL, stateBadge } from "../jobview.js";
@@ -16,6 +16,15 @@ const ACTIONS = [
   ["hold", j => ["queued", "dispatched", "pending"].includes(j.state) && !j.cancel_requested, ""],
   ["release", j => j.state === "held" && !j.cancel_requested, ""],
 ];
+
+// "charged 1.00 (held 3.00)" from GET /jobs/{id}/usage.
+function costText(m) {
+  const hold = m && m.hold;
+  if (!hold) return null;
+  if (hold.status === "charged" || hold.status === "settled")
+    return t("job.charged", { amount: fmtMoney(hold.charged !== undefined ? hold.charged : hold.cost, hold.currency) });
+  return t("job.held", { amount: fmtMoney(hold.amount, hold.currency) });
+}
 
 function dl(pairs) {
   return h("dl", { class: "facts" }, pairs.filter(p => p[1] !== null && p[1] !== undefined && p[1] !== "")
@@ -65,6 +74,8 @@ export default {
   async render(ctx) {
     const id = ctx.params.id;
     let j = await api("GET", "/jobs/" + encodeURIComponent(id), undefined, { signal: ctx.signal });
+    // What it costs: the hold taken at submit, then what was charged.
+    let money = await api("GET", "/jobs/" + encodeURIComponent(id) + "/usage", undefined, { signal: ctx.signal });
     const head = h("div", {});
     const facts = h("section", { class: "card", "aria-labelledby": "job-facts" });
     const timeline = h("section", { class: "card", "aria-labelledby": "job-timeline" });
@@ -99,6 +110,7 @@ export default {
         [t("job.cpu"), u.cpu_seconds !== undefined && u.cpu_seconds !== null ? fmtNum(u.cpu_seconds, 2) + " s" : null],
         [t("job.wall"), u.wall_seconds !== undefined && u.wall_seconds !== null ? fmtDuration(u.wall_seconds) : null],
         [t("job.rss"), u.max_rss_bytes ? fmtBytes(u.max_rss_bytes) : null],
+        [t("job.cost"), costText(money)],
       ]));
       clear(timeline, h("h2", { id: "job-timeline" }, t("job.timeline")),
         h("ol", { class: "timeline" }, (j.events || []).map(e => h("li", {},
@@ -128,6 +140,7 @@ export default {
     }
     async function refresh() {
       j = await api("GET", "/jobs/" + encodeURIComponent(id), undefined, { signal: ctx.signal });
+      money = await api("GET", "/jobs/" + encodeURIComponent(id) + "/usage", undefined, { signal: ctx.signal });
       if (ctx.alive()) draw();
     }
     draw();
