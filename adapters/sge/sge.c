@@ -55,7 +55,7 @@
 /*
  * qstat is read once for all jobs and the answer reused for this long.
  * The agent polls every active job in one burst per loop iteration (every
- * ~200 ms): without the cache, N jobs cost N qstat calls per iteration
+ * ~100 ms): without the cache, N jobs cost N qstat calls per iteration
  * (~8 ms each here, far more on a busy qmaster). 500 ms covers one burst
  * and caps the rate at ~2 qstat/s whatever the number of jobs; SGE itself
  * only moves jobs once per scheduler interval (1 s at the fastest), so

@@ -28,14 +28,15 @@
  * leads to a second Slurm job.
  *
  * Poll reads `scontrol show job -o` for ALL jobs at most once per
- * poll_ms (100 ms by default), and never sooner than 20 times what the
- * last good reading took (up to 10 s: at most ~5% of slurmctld's time for
- * this agent, so a cluster with a long job table is read less often), and
- * answers every job from that table. The agent polls only while it has
- * jobs in flight (every 100 ms); one scontrol per job per poll would be
- * hundreds of forks a second with a busy queue. A fresh table is what
- * lets a job that ended be reported within ~0.1 s: with a 1 s table the
- * hub learned of it ~0.5 s late on average. Measured on
+ * poll_ms (100 ms by default), and a table of N jobs at most once per N/4
+ * ms (up to 10 s), since slurmctld's work for it grows with N (~5 ms for a
+ * dozen jobs); every job is answered from that table. The agent polls
+ * only while it has jobs in flight (every 100 ms); one scontrol per job
+ * per poll would be hundreds of forks a second with a busy queue. A fresh
+ * table is what lets a job that ended be reported within ~0.1 s: with a
+ * 1 s table the hub learned of it ~0.5 s late on average. (Timing the
+ * reading instead of counting jobs would mostly time our own fork under
+ * load.) Measured on
  * 22.05 (13 jobs): scontrol show job -o (all) 6 ms, 14 KB; squeue --json
  * 11 ms, 47 KB, and it returns every job too (it ignores -j); one
  * scontrol per job 5 ms each. Same RPC underneath, so scontrol's text,
@@ -77,7 +78,6 @@ struct slurm {
 	char *qos;
 	int timeout_ms;
 	int64_t poll_ms;
-	int64_t jobs_cost_ms; /* how long the last reading took */
 	/* All jobs of the cluster as of jobs_at (monotonic ms; 0: none yet). */
 	struct slurm_job *jobs;
 	size_t njobs;
@@ -357,21 +357,21 @@ static char *pct_escape(const char *s)
 /* ---- the table of jobs ---- */
 
 
-/* Reads all jobs unless the table is younger than poll_ms or 20 times
- * what the last reading cost (force: always). */
+/* Reads all jobs unless the table is younger than poll_ms or than 1 ms
+ * per 4 jobs in it, up to 10 s (force: always). */
 static int jobs_refresh(struct slurm *S, int force)
 {
 	static const char *const argv[] = { "scontrol", "show", "job", "-o", NULL };
-	int64_t age = hpcnet_mono_ms() - S->jobs_at, t0;
+	int64_t age = hpcnet_mono_ms() - S->jobs_at;
 	struct hpcnet_run r;
 	struct slurm_job *jobs;
 	size_t n;
 	char msg[256];
 	int rc;
 
-	if (!force && S->jobs_at && (age < S->poll_ms || age < 20 * S->jobs_cost_ms))
+	if (!force && S->jobs_at &&
+	    (age < S->poll_ms || age < (int64_t)(S->njobs < 40000 ? S->njobs / 4 : 10000)))
 		return 0;
-	t0 = hpcnet_mono_ms();
 	rc = run(S, argv, &r);
 	if (rc < 0)
 		return rc;
@@ -389,9 +389,6 @@ static int jobs_refresh(struct slurm *S, int force)
 		S->jobs = jobs;
 		S->njobs = n;
 		S->jobs_at = hpcnet_mono_ms();
-		/* Only a good reading says what one costs (a hang is not a
-		 * price), and never wait more than 10 s for the next. */
-		S->jobs_cost_ms = S->jobs_at - t0 > 500 ? 500 : S->jobs_at - t0;
 	}
 	hpcnet_run_free(&r);
 	return rc;
