@@ -108,7 +108,7 @@ static int jwks_refresh(struct hpcnet_oidc *o)
 	rc = jwks_load(o->cfg.jwks, &text);
 	if (rc < 0) {
 		hpcnet_warn("oidc: cannot get the JWKS from %s: %s", o->cfg.jwks, hpcnet_strerror(rc));
-		return rc < 0 && rc != HPCNET_ETOOBIG ? HPCNET_EUNAVAIL : rc;
+		return HPCNET_EUNAVAIL;
 	}
 	doc = json_loads(text, 0, NULL);
 	free(text);
