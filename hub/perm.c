@@ -156,15 +156,17 @@ enum hpcnet_auth_kind hpcnet_perm_auth_kind(const struct hpcnet_perm_rule *rule)
 static void rel_phrase(unsigned rel, const char *object, char *buf, size_t len)
 {
 	const char *what = object ? object : "object";
+	int is_org = object && strcmp(object, "org") == 0;
+	int is_center = object && strcmp(object, "center") == 0;
 
 	if (rel & ANY)
 		buf[0] = '\0';
 	else if (rel & ORGADM)
-		snprintf(buf, len, " of the %s's organization", what);
+		snprintf(buf, len, is_org ? " of the org" : " of the %s's organization", what);
 	else if (rel & MEMBER)
-		snprintf(buf, len, " in the %s's organization", what);
+		snprintf(buf, len, is_org ? " in the org" : " in the %s's organization", what);
 	else if (rel & CENTER)
-		snprintf(buf, len, " of the %s's center", what);
+		snprintf(buf, len, is_center ? " of the center" : " of the %s's center", what);
 	else
 		snprintf(buf, len, " owning the %s", what);
 }

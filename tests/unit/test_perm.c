@@ -171,7 +171,7 @@ static void test_describe_names_roles(void **state)
 	assert_non_null(strstr(buf, "center_operator of the job's center"));
 	assert_non_null(strstr(buf, "platform_admin"));
 	hpcnet_perm_describe(hpcnet_perm_rule("orgs.manage"), buf, sizeof(buf));
-	assert_string_equal(buf, "org_admin of the org's organization or platform_admin");
+	assert_string_equal(buf, "org_admin of the org or platform_admin");
 	hpcnet_perm_describe(hpcnet_perm_rule("audit.read"), buf, sizeof(buf));
 	assert_string_equal(buf, "platform_admin");
 }
