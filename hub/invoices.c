@@ -3,7 +3,8 @@
  * /api/v1/invoices: a payer's monthly invoices, JSON or CSV (?format=csv).
  * An invoice lists every charged job of the month, one line per job and
  * resource with the billed quantity and its amount (rounded per job per
- * resource, so the lines add up to the total). The payer is a user (their
+ * resource, so the lines add up to the total; `uncollected` is what a
+ * charge could not take past the payer's credit limit). The payer is a user (their
  * own; platform admins: ?user=NAME) or an organization (?org=NAME: its
  * admins and platform admins), which pays for its projects' jobs.
  */
@@ -86,7 +87,7 @@ int hpcnet_h_invoices_list(struct hpcnet_req *r)
 }
 
 static void csv_invoice(struct hpcnet_req *r, const char *period, const char *payer,
-			json_t *lines, int64_t total)
+			json_t *lines, int64_t total, int64_t uncollected)
 {
 	struct hpcnet_buf b = { 0 };
 	char num[32], money[32];
@@ -116,6 +117,12 @@ static void csv_invoice(struct hpcnet_req *r, const char *period, const char *pa
 	hpcnet_buf_addf(&b, "%s,", period);
 	hpcnet_csv_field(&b, payer, 0);
 	hpcnet_buf_addf(&b, "total,,,,,,%s,%s,\r\n", money, r->hub->billing.currency);
+	if (uncollected > 0) {
+		hpcnet_money_format(uncollected, money, sizeof(money));
+		hpcnet_buf_addf(&b, "%s,", period);
+		hpcnet_csv_field(&b, payer, 0);
+		hpcnet_buf_addf(&b, "uncollected,,,,,,%s,%s,\r\n", money, r->hub->billing.currency);
+	}
 	hpcnet_reply_raw(r, 200, "text/csv; charset=utf-8", b.data, b.len);
 	hpcnet_buf_free(&b);
 }
@@ -125,7 +132,7 @@ int hpcnet_h_invoices_get(struct hpcnet_req *r)
 	const char *format = hpcnet_req_query(r, "format"), *kind;
 	char payer[HPCNET_ID_LEN], now[40];
 	json_t *rows = NULL, *row, *lines, *u = NULL;
-	int64_t total = 0;
+	int64_t total = 0, cost = 0, charged = 0, uncollected;
 	size_t i;
 	int rc;
 
@@ -140,6 +147,8 @@ int hpcnet_h_invoices_get(struct hpcnet_req *r)
 				       : hpcnet_store_user_by_id(hpcnet_req_db(r), payer, &u);
 	if (rc == 0)
 		rc = hpcnet_store_usage_lines(r->db, kind, payer, r->params[0], &rows);
+	if (rc == 0)
+		rc = hpcnet_store_usage_collected(r->db, kind, payer, r->params[0], &cost, &charged);
 	if (rc < 0) {
 		json_decref(u);
 		return hpcnet_reply_error(r, rc);
@@ -157,15 +166,18 @@ int hpcnet_h_invoices_get(struct hpcnet_req *r)
 			"amount", json_object_get(row, "amount"), "day", json_object_get(row, "day")));
 	}
 	json_decref(rows);
+	uncollected = cost > charged ? cost - charged : 0;
 	if (format && strcmp(format, "csv") == 0) {
-		csv_invoice(r, r->params[0], json_string_value(json_object_get(u, "name")), lines, total);
+		csv_invoice(r, r->params[0], json_string_value(json_object_get(u, "name")), lines, total,
+			    uncollected);
 		json_decref(lines);
 	} else {
 		hpcnet_time_format(hpcnet_now_ms(), now, sizeof(now));
-		hpcnet_reply_json(r, 200, json_pack("{s:s, s:{s:s, s:s, s:O}, s:s, s:o, s:I, s:s}",
+		hpcnet_reply_json(r, 200, json_pack("{s:s, s:{s:s, s:s, s:O}, s:s, s:o, s:I, s:I, s:s}",
 			"period", r->params[0], "payer", "kind", kind, "id", payer, "name",
 			json_object_get(u, "name"), "currency", r->hub->billing.currency,
-			"lines", lines, "total", (json_int_t)total, "generated_at", now));
+			"lines", lines, "total", (json_int_t)total, "uncollected",
+			(json_int_t)uncollected, "generated_at", now));
 	}
 	json_decref(u);
 	return 0;

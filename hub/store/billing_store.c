@@ -298,6 +298,24 @@ int hpcnet_store_usage_lines(struct hpcnet_db *db, const char *payer_kind, const
 		" ORDER BY r.job_id, r.resource, r.model", "ttt", payer_kind, payer_id, period);
 }
 
+int hpcnet_store_usage_collected(struct hpcnet_db *db, const char *payer_kind,
+				  const char *payer_id, const char *period, int64_t *cost,
+				  int64_t *charged)
+{
+	json_t *row = NULL;
+	int rc = hpcnet_db_get_json(db, &row, "SELECT COALESCE(SUM(h.cost), 0) AS cost,"
+				    " COALESCE(SUM(h.charged), 0) AS charged FROM holds h"
+				    " WHERE h.status = 'charged' AND h.job_id IN (SELECT job_id"
+				    " FROM usage_records WHERE payer_kind = ? AND payer_id = ?"
+				    " AND period = ? AND final = 1)", "ttt", payer_kind, payer_id,
+				    period);
+
+	*cost = json_integer_value(json_object_get(row, "cost"));
+	*charged = json_integer_value(json_object_get(row, "charged"));
+	json_decref(row);
+	return done(rc);
+}
+
 int hpcnet_store_usage_periods(struct hpcnet_db *db, const char *payer_kind,
 			       const char *payer_id, json_t **out)
 {

@@ -113,6 +113,12 @@ int hpcnet_store_usage_summary(struct hpcnet_db *db, const char *by, const char 
  * amount, currency, day}], by job. */
 int hpcnet_store_usage_lines(struct hpcnet_db *db, const char *payer_kind, const char *payer_id,
 			     const char *period, json_t **out);
+/* What the payer's jobs of a period cost and what was actually taken (a
+ * charge stops at the payer's credit limit: cost - charged went
+ * uncollected). */
+int hpcnet_store_usage_collected(struct hpcnet_db *db, const char *payer_kind,
+				  const char *payer_id, const char *period, int64_t *cost,
+				  int64_t *charged);
 /* [{period, currency, amount, jobs}] a payer was invoiced, newest first. */
 int hpcnet_store_usage_periods(struct hpcnet_db *db, const char *payer_kind,
 			       const char *payer_id, json_t **out);

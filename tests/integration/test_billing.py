@@ -266,6 +266,31 @@ class BillingTest(MoneyTest):
                                              for x in flagged])
         self.audit()
 
+    def test_traffic_past_the_credit_limit_is_uncollected(self):
+        tok, cid = self.c.join_center("delta", cores=8)
+        r = self.c.post("/api/v1/centers/delta/prices",
+                        {"items": [{"resource": "network_gib", "price": 1000}]}, token=self.admin)
+        self.c.post("/api/v1/prices/%s/approve" % r.json["id"], token=self.admin)
+        u = self.c.create_user("una")
+        self.topup("una", 300)
+        j = self.c.submit(u, command="true", walltime_seconds=600, center="delta")
+        wait_for(lambda: self.c.get("/api/v1/centers/%s/orders" % cid, token=tok).json["items"],
+                 what="the order")
+        r = self.c.post("/api/v1/centers/%s/reports" % cid, {"items": [{
+            "job_id": j["id"], "state": "succeeded", "exit_code": 0,
+            "started_at": "2026-12-01T10:00:00Z", "ended_at": "2026-12-01T10:00:10Z",
+            "usage": {"net_out_bytes": 1 << 30}}]}, token=tok)
+        self.assertEqual(r.status, 200, r)
+        hold = self.usage(u, j["id"])["hold"]
+        # 1 GiB out costs 10.00; una had 3.00 and no credit: 3.00 taken, 7.00 not
+        self.assertEqual((hold["cost"], hold["charged"]), (1000, 300))
+        self.assertEqual(self.balance(u)["balance"], 0)
+        inv = self.c.get("/api/v1/invoices/2026-12", token=u).json
+        self.assertEqual((inv["total"], inv["uncollected"]), (1000, 700))
+        csv = self.c.get("/api/v1/invoices/2026-12?format=csv", token=u).body.decode()
+        self.assertIn(",uncollected,,,,,,7.00,EUR,", csv)
+        self.audit()
+
     def test_soft_quota_makes_jobs_wait(self):
         u = self.c.create_user("sol")
         self.topup("sol", 10 ** 6)
