@@ -369,8 +369,9 @@ static const char quota_usage[] =
 	"       hpcnet quota rm ID\n"
 	"Shows use against every quota that binds you, your organizations and their\n"
 	"projects (reserved: what unfinished jobs may still use). `set` (admins; org\n"
-	"admins for their org and its projects): SCOPE is user:NAME, role:user,\n"
-	"org:NAME or project:ORG/NAME; RESOURCE is concurrent_jobs, core_hours,\n"
+	"admins for their org and its projects): SCOPE is user:NAME, org:NAME,\n"
+	"project:ORG/NAME or role:ROLE (user, admin, org_admin, center_operator,\n"
+	"merchant: a default for everyone holding it); RESOURCE is concurrent_jobs, core_hours,\n"
 	"gpu_hours or storage_bytes. A job past a quota is refused at submit; past a\n"
 	"--soft one it is accepted and waits in the queue, with the reason, for room.\n";
 

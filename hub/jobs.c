@@ -226,7 +226,7 @@ static int reply_job(struct hpcnet_req *r, int status, const char *id)
  * quotas, the job, its hold, its key, all or nothing. */
 struct submit_write {
 	const struct hpcnet_job_row *row;
-	const char *key, *hash, *role;
+	const char *key, *hash;
 	const struct hpcnet_billing_cfg *billing;
 	const struct hpcnet_estimate *est;
 	char existing[HPCNET_ID_LEN]; /* out: the earlier job of a replay */
@@ -268,7 +268,7 @@ static int submit_fn(struct hpcnet_db *db, void *arg)
 	/* Checked here, in the serialized write, so concurrent submits see
 	 * each other's jobs: none can take what another already reserved. */
 	if (rc == 0)
-		rc = hpcnet_quota_check(db, w->row->user_id, w->role, w->row->project_id,
+		rc = hpcnet_quota_check(db, w->row->user_id, w->row->project_id,
 					w->row->org_id, &mj, w->row->submitted_at, &w->miss);
 	if (rc == 0)
 		rc = hpcnet_store_job_insert(db, w->row);
@@ -468,8 +468,7 @@ int hpcnet_h_jobs_submit(struct hpcnet_req *r)
 	jr.row.id = id;
 	jr.row.submitted_at = hpcnet_now_ms();
 	sw = (struct submit_write){ .row = &jr.row, .key = key, .hash = hash, .est = &est,
-				    .billing = &r->hub->billing,
-				    .role = r->is_admin ? "admin" : "user" };
+				    .billing = &r->hub->billing };
 	rc = hpcnet_req_write(r, submit_fn, &sw);
 	if (rc == HPCNET_EFUNDS) {
 		reply_funds(r, &sw);

@@ -34,7 +34,7 @@ static const struct hpcnet_field quota_fields[] = {
 int hpcnet_h_quotas_get(struct hpcnet_req *r)
 {
 	char user_id[HPCNET_ID_LEN];
-	json_t *items = NULL, *u = NULL;
+	json_t *items = NULL;
 	const char *all = hpcnet_req_query(r, "all");
 	int rc;
 
@@ -49,12 +49,7 @@ int hpcnet_h_quotas_get(struct hpcnet_req *r)
 	}
 	if (hpcnet_usage_subject(r, user_id, 0) < 0)
 		return 0;
-	rc = hpcnet_store_user_by_id(hpcnet_req_db(r), user_id, &u);
-	if (rc == 0)
-		rc = hpcnet_quota_status(r->db, user_id,
-					 json_string_value(json_object_get(u, "role")),
-					 hpcnet_now_ms(), &items);
-	json_decref(u);
+	rc = hpcnet_quota_status(hpcnet_req_db(r), user_id, hpcnet_now_ms(), &items);
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
 	return hpcnet_reply_json(r, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
@@ -72,6 +67,21 @@ static int quota_fn(struct hpcnet_db *db, void *arg)
 
 	return hpcnet_store_quota_put(db, w->id, w->kind, w->scope_id, w->resource, w->model,
 				      w->period, w->limit, w->soft, w->by, hpcnet_now_ms());
+}
+
+/* "role:NAME" for a role quota_binding knows how to find holders of. */
+static int role_ok(const char *scope)
+{
+	static const char *roles[] = { "user", "admin", "platform_admin", "org_admin",
+				       "center_operator", "merchant", NULL };
+	int k;
+
+	if (strncmp(scope, "role:", 5) != 0)
+		return 0;
+	for (k = 0; roles[k]; k++)
+		if (strcmp(scope + 5, roles[k]) == 0)
+			return 1;
+	return 0;
 }
 
 int hpcnet_h_quotas_set(struct hpcnet_req *r)
@@ -116,7 +126,7 @@ int hpcnet_h_quotas_set(struct hpcnet_req *r)
 			hpcnet_validate_add(&errors, "scope", "no user '%s'", scope + 5);
 		else
 			goto fail;
-	} else if (scope && (strcmp(scope, "role:user") == 0 || strcmp(scope, "role:admin") == 0)) {
+	} else if (scope && role_ok(scope)) {
 		w.kind = "role";
 		w.scope_id = scope + 5;
 	} else if (scope && (strncmp(scope, "org:", 4) == 0 || strncmp(scope, "project:", 8) == 0)) {
@@ -134,8 +144,8 @@ int hpcnet_h_quotas_set(struct hpcnet_req *r)
 			goto fail;
 		}
 	} else if (scope) {
-		hpcnet_validate_add(&errors, "scope", "must be user:NAME, role:user, role:admin,"
-				    " org:NAME or project:ORG/NAME");
+		hpcnet_validate_add(&errors, "scope", "must be user:NAME, org:NAME, project:ORG/NAME"
+				    " or role:ROLE (user, admin, org_admin, center_operator, merchant)");
 	}
 	/* Users and roles: platform admins; an org and its projects: its admins too. */
 	if (!errors && hpcnet_perm_check(r, "quotas.manage", &obj) < 0)

@@ -79,13 +79,12 @@ static int64_t up_div(int64_t a, int64_t b)
 	return a <= 0 ? 0 : (a + b - 1) / b;
 }
 
-int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *role,
-		       const char *project_id, const char *org_id, const struct hpcnet_meter_job *mj,
+int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *project_id, const char *org_id, const struct hpcnet_meter_job *mj,
 		       int64_t now, struct hpcnet_quota_miss *miss)
 {
 	json_t *qs = NULL, *q;
 	size_t i;
-	int rc = hpcnet_store_quota_binding(db, user_id, role, project_id, org_id, &qs);
+	int rc = hpcnet_store_quota_binding(db, user_id, project_id, org_id, &qs);
 
 	json_array_foreach(qs, i, q) {
 		const char *res = json_string_value(json_object_get(q, "resource"));
@@ -134,12 +133,12 @@ int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *ro
 	return rc;
 }
 
-int hpcnet_quota_status(struct hpcnet_db *db, const char *user_id, const char *role, int64_t now,
+int hpcnet_quota_status(struct hpcnet_db *db, const char *user_id, int64_t now,
 			json_t **out)
 {
 	json_t *qs = NULL, *q;
 	size_t i;
-	int rc = hpcnet_store_quota_binding(db, user_id, role, NULL, "*", &qs);
+	int rc = hpcnet_store_quota_binding(db, user_id, NULL, "*", &qs);
 
 	*out = json_array();
 	json_array_foreach(qs, i, q) {
@@ -187,7 +186,7 @@ struct hpcnet_soft_gate {
 	json_t *quotas;
 	struct soft_use *use;
 	size_t n, cap;
-	json_t *roles;           /* user id -> role, looked up once per pass */
+	json_t *roles;           /* "user id/role" -> held, looked up once per pass */
 };
 
 int hpcnet_quota_soft_load(struct hpcnet_db *db, int64_t now, struct hpcnet_soft_gate **out)
@@ -218,19 +217,19 @@ void hpcnet_quota_soft_free(struct hpcnet_soft_gate *g)
 	free(g);
 }
 
-static const char *role_of(struct hpcnet_soft_gate *g, const char *user_id)
+/* 1 when the user holds role (looked up once per pass and pair). */
+static int holds_role(struct hpcnet_soft_gate *g, const char *user_id, const char *role)
 {
-	json_t *u = NULL;
+	char key[HPCNET_ID_LEN + 40];
+	json_t *v;
 
-	if (!json_object_get(g->roles, user_id)) {
-		const char *role = "user";
-
-		if (hpcnet_store_user_by_id(g->db, user_id, &u) == 0)
-			role = json_string_value(json_object_get(u, "role"));
-		json_object_set_new(g->roles, user_id, json_string(role ? role : "user"));
-		json_decref(u);
+	snprintf(key, sizeof(key), "%s/%s", user_id, role);
+	v = json_object_get(g->roles, key);
+	if (!v) {
+		v = json_boolean(hpcnet_store_user_holds_role(g->db, user_id, role) > 0);
+		json_object_set_new(g->roles, key, v);
 	}
-	return json_string_value(json_object_get(g->roles, user_id));
+	return json_is_true(v);
 }
 
 /* The scope a soft quota has for this job, or NULL when it does not bind it. */
@@ -243,7 +242,7 @@ static const char *soft_scope(struct hpcnet_soft_gate *g, json_t *q,
 	if (strcmp(kind, "user") == 0)
 		return strcmp(id, j->user_id) == 0 ? j->user_id : NULL;
 	if (strcmp(kind, "role") == 0)
-		return strcmp(id, role_of(g, j->user_id)) == 0 ? j->user_id : NULL;
+		return holds_role(g, j->user_id, id) ? j->user_id : NULL;
 	if (strcmp(kind, "project") == 0)
 		return j->project_id && strcmp(id, j->project_id) == 0 ? id : NULL;
 	return j->org_id && strcmp(id, j->org_id) == 0 ? id : NULL;

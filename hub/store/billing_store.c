@@ -366,25 +366,44 @@ int hpcnet_store_quota_put(struct hpcnet_db *db, const char *id, const char *sco
 	" LEFT JOIN projects p ON q.scope_kind = 'project' AND p.id = q.scope_id" \
 	" LEFT JOIN orgs po ON po.id = p.org_id"
 
-int hpcnet_store_quota_binding(struct hpcnet_db *db, const char *user_id, const char *role,
-			       const char *project_id, const char *org_id, json_t **out)
+/* When a role quota binds user ? (bound twice): the user holds the role.
+ * 'user' and 'admin' are users.role; 'platform_admin' is 'admin'; the
+ * others come from role grants and org administration. */
+#define HOLDS_ROLE(q) \
+	"((" q ".scope_id = 'user' AND ur.role = 'user')" \
+	" OR (" q ".scope_id IN ('admin', 'platform_admin') AND ur.role = 'admin')" \
+	" OR " q ".scope_id IN (SELECT g.role FROM role_grants g WHERE g.user_id = ur.id)" \
+	" OR (" q ".scope_id = 'org_admin' AND EXISTS (SELECT 1 FROM org_members m" \
+	" WHERE m.user_id = ur.id AND m.role = 'admin')))"
+
+int hpcnet_store_quota_binding(struct hpcnet_db *db, const char *user_id, const char *project_id,
+			       const char *org_id, json_t **out)
 {
-	/* A user's own quota replaces their role's default for the same
+	/* A user's own quota replaces their roles' defaults for the same
 	 * resource, model and period. NULL project/org: none of theirs. With
 	 * org_id "*", every org the user belongs to and their projects. */
-	return hpcnet_db_list_json(db, out, "SELECT " QUOTA_COLS " WHERE (q.scope_kind = 'user'"
-		" AND q.scope_id = ?) OR (q.scope_kind = 'role' AND q.scope_id = ?"
+	return hpcnet_db_list_json(db, out, "SELECT " QUOTA_COLS " JOIN users ur ON ur.id = ?"
+		" WHERE (q.scope_kind = 'user' AND q.scope_id = ur.id)"
+		" OR (q.scope_kind = 'role' AND " HOLDS_ROLE("q")
 		" AND NOT EXISTS (SELECT 1 FROM quotas o WHERE o.scope_kind = 'user'"
-		" AND o.scope_id = ? AND o.resource = q.resource"
+		" AND o.scope_id = ur.id AND o.resource = q.resource"
 		" AND o.gpu_model = q.gpu_model AND o.period = q.period))"
 		" OR (q.scope_kind = 'project' AND (q.scope_id = ? OR (? = '*' AND q.scope_id IN"
 		" (SELECT p.id FROM projects p JOIN org_members m ON m.org_id = p.org_id"
-		" WHERE m.user_id = ?))))"
+		" WHERE m.user_id = ur.id))))"
 		" OR (q.scope_kind = 'org' AND (q.scope_id = ? OR (? = '*' AND q.scope_id IN"
-		" (SELECT org_id FROM org_members WHERE user_id = ?))))"
+		" (SELECT org_id FROM org_members WHERE user_id = ur.id))))"
 		" ORDER BY q.scope_kind, q.resource, q.gpu_model, q.period",
-		"ttttttttt", user_id, role, user_id, project_id, org_id, user_id, org_id, org_id,
-		user_id);
+		"ttttt", user_id, project_id, org_id, org_id, org_id);
+}
+
+int hpcnet_store_user_holds_role(struct hpcnet_db *db, const char *user_id, const char *role)
+{
+	int64_t n = 0;
+	int rc = hpcnet_db_get_int(db, &n, "SELECT COUNT(*) FROM users ur, (SELECT ? AS scope_id) r"
+				   " WHERE ur.id = ? AND " HOLDS_ROLE("r"), "tt", role, user_id);
+
+	return rc < 0 ? rc : n > 0;
 }
 
 int hpcnet_store_quota_get(struct hpcnet_db *db, const char *id, json_t **out)

@@ -134,12 +134,15 @@ int hpcnet_store_usage_scope_total(struct hpcnet_db *db, const char *scope_kind,
 int hpcnet_store_quota_put(struct hpcnet_db *db, const char *id, const char *scope_kind,
 			   const char *scope_id, const char *resource, const char *gpu_model,
 			   const char *period, int64_t max_value, int soft, const char *by, int64_t now);
-/* The quotas binding a job of user_id (role) in project_id of org_id
- * (either NULL): the user's, their role's (unless the user has the same
- * one), the project's and the org's. org_id "*": every org the user
- * belongs to and every project of those (for showing use). */
-int hpcnet_store_quota_binding(struct hpcnet_db *db, const char *user_id, const char *role,
-			       const char *project_id, const char *org_id, json_t **out);
+/* The quotas binding a job of user_id in project_id of org_id (either
+ * NULL): the user's, the defaults of every role they hold (user or admin,
+ * org_admin, center_operator, merchant) unless the user has the same one,
+ * the project's and the org's. org_id "*": every org the user belongs to
+ * and every project of those (for showing use). */
+int hpcnet_store_quota_binding(struct hpcnet_db *db, const char *user_id, const char *project_id,
+			       const char *org_id, json_t **out);
+/* 1 when the user holds role (as quota_binding reads roles), 0 not, <0. */
+int hpcnet_store_user_holds_role(struct hpcnet_db *db, const char *user_id, const char *role);
 /* {id, scope_kind, scope_id, org_id (of an org or project quota, else null)} */
 int hpcnet_store_quota_get(struct hpcnet_db *db, const char *id, json_t **out);
 int hpcnet_store_quota_list(struct hpcnet_db *db, json_t **out);

@@ -102,7 +102,7 @@ static int check(struct fx *f, const char *user, int cores, int64_t walltime, in
 {
 	struct hpcnet_meter_job mj = { .cores = cores, .walltime_s = walltime };
 
-	return hpcnet_quota_check(f->db, user, "user", in_project ? f->proj : NULL,
+	return hpcnet_quota_check(f->db, user, in_project ? f->proj : NULL,
 				  in_project ? f->org : NULL, &mj, hpcnet_now_ms(), miss);
 }
 
@@ -144,6 +144,24 @@ static void test_role_default_and_override(void **state)
 	job(f, f->ann, 1, 60, 0, id);
 	job(f, f->ann, 1, 60, 0, id);
 	assert_int_equal(check(f, f->ann, 1, 60, 0, &m), HPCNET_EQUOTA);
+}
+
+static void test_roles_from_grants_and_orgs(void **state)
+{
+	struct fx *f = *state;
+	struct hpcnet_quota_miss m;
+
+	/* a default for org admins binds ann once she administers an org */
+	quota(f, "role", "org_admin", "core_hours", 1, "month", 0);
+	assert_int_equal(check(f, f->ann, 1, 7200, 0, &m), 0);
+	assert_int_equal(hpcnet_store_org_member_set(f->db, f->org, f->ann, "admin"), 0);
+	assert_int_equal(check(f, f->ann, 1, 7200, 0, &m), HPCNET_EQUOTA);
+	assert_string_equal(m.scope, "role org_admin");
+	assert_int_equal(check(f, f->bob, 1, 7200, 0, &m), 0);
+	assert_int_equal(hpcnet_store_user_holds_role(f->db, f->ann, "org_admin"), 1);
+	assert_int_equal(hpcnet_store_user_holds_role(f->db, f->bob, "org_admin"), 0);
+	assert_int_equal(hpcnet_store_user_holds_role(f->db, f->bob, "user"), 1);
+	assert_int_equal(hpcnet_store_user_holds_role(f->db, f->bob, "admin"), 0);
 }
 
 static void test_project_and_org_scopes(void **state)
@@ -250,6 +268,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_exactly_at_the_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_role_default_and_override, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roles_from_grants_and_orgs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_project_and_org_scopes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soft_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tiers_across_jobs, setup, teardown),
