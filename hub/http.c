@@ -333,8 +333,8 @@ static void dispatch(struct hpcnet_req *r)
 	const struct hpcnet_route *rt, *found = NULL;
 	int path_known = 0;
 
-	if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->method, "GET") == 0 &&
-	    hpcnet_static_serve(r))
+	if (strncmp(r->path, "/api/", 5) != 0 &&
+	    (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) && hpcnet_static_serve(r))
 		return;
 	for (rt = hpcnet_routes; rt->method; rt++) {
 		if (!route_match(rt->pattern, r->path, r))

@@ -162,6 +162,9 @@ test("static files: CSP, caching and content types", async () => {
   const again = await fetch(c.url + "/js/main.js", { headers: { "If-None-Match": etag } });
   assert.equal(again.status, 304);
   assert.equal((await fetch(c.url + "/nope.js")).status, 404);
+  const head = await fetch(c.url + "/style.css", { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.match(head.headers.get("content-type"), /^text\/css/);
 });
 
 test("a student (zh-CN browser): sign in, submit, watch, read output, cancel, list, centers", async () => {
