@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash setup.sh
-exec node --test --test-concurrency=1 --test-reporter=spec portal.test.mjs
+exec node --test --test-reporter=spec portal.test.mjs

@@ -384,7 +384,7 @@ export default {
   "job.cost": "Cost",
   "job.charged": "{amount} charged",
   "job.held": "{amount} held until it ends",
-  "centers.prices": "Prices",
+  "centers.prices": "Prices: {list}",
   "centers.noprices": "No prices: free",
   "centers.tiered": "tiered",
 };

@@ -383,7 +383,7 @@ export default {
   "job.cost": "费用",
   "job.charged": "已扣费 {amount}",
   "job.held": "预扣 {amount}，结束后结算",
-  "centers.prices": "价格",
+  "centers.prices": "价格：{list}",
   "centers.noprices": "未定价：免费",
   "centers.tiered": "阶梯价",
 };

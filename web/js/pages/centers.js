@@ -10,9 +10,9 @@ import { centerStatus, capacity } from "../centerview.js";
 // The prices in force at a center (a price list from GET /prices), or null.
 function priceLine(pl) {
   if (!pl) return h("p", { class: "small muted" }, t("centers.noprices"));
-  return h("p", { class: "small" }, t("centers.prices") + ": " + pl.items.map(i =>
+  return h("p", { class: "small" }, t("centers.prices", { list: pl.items.map(i =>
     word("price", i.resource) + (i.model ? " " + i.model : "") + " " +
-    (i.price !== undefined ? fmtMoney(i.price, pl.currency) : t("centers.tiered"))).join(" · "));
+    (i.price !== undefined ? fmtMoney(i.price, pl.currency) : t("centers.tiered"))).join(" · ") }));
 }
 
 export function centerCard(c, prices) {

@@ -13,6 +13,8 @@ import { toast } from "../shell.js";
 const GIB = 1024 * 1024 * 1024;
 const SAMPLE = "#!/bin/sh\necho \"hello from hpcnet\"\nhostname\n";
 
+function wide(el) { el.classList.add("wide"); return el; }
+
 function num(input) { return input.value === "" ? null : Number(input.value); }
 
 export default {
@@ -88,7 +90,7 @@ export default {
       h("div", { class: "field" }, h("label", { for: "script" }, scriptLabel), script),
       h("div", { class: "grid4" }, field(t("submit.cores"), cores), field(t("submit.mem"), mem, t("submit.mem.hint")),
         field(t("submit.gpus"), gpus), field(t("submit.gpumodel"), gpuModel, t("submit.gpumodel.hint"))),
-      h("div", { class: "grid4" }, field(t("submit.wall"), wall), field(t("submit.center"), center),
+      h("div", { class: "grid4" }, field(t("submit.wall"), wall), wide(field(t("submit.center"), center)),
         projects.length ? field(t("submit.project"), project, t("submit.project.hint")) : null),
       msg, h("p", {}, btn));
     script.id = "script";
