@@ -61,7 +61,7 @@ for _ in $(seq 300); do
 	[ "$left" = 0 ] && break
 	sleep 0.2
 done
-charged=$(sqlite3 "$tmp/hub.db" "SELECT COUNT(*) FROM ledger_transactions WHERE kind IN ('charge','release')")
+charged=$(sqlite3 "$tmp/hub.db" "SELECT COUNT(*) FROM holds WHERE status = 'charged'")
 audit=$(curl -sf -H "$auth" "$base/ledger/audit")
 
 cat <<OUT
@@ -69,6 +69,6 @@ machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /pro
 durable submits/s, $conc clients, center without prices (hold row only): $free
 durable submits/s, $conc clients, priced center (funds check + hold transaction): $priced
   non-2xx answers during the priced run: ${refused:-0}
-jobs settled (charge or release transactions): $charged; still held: $left
+jobs settled (holds charged; free jobs move no money): $charged; still held: $left
 ledger audit: $audit
 OUT

@@ -209,7 +209,7 @@ static int put_usage(struct hpcnet_db *db, const struct hpcnet_billing_cfg *cfg,
 			.final = pl != NULL, .now = now,
 		};
 
-		if (pl) {
+		if (pl && pl->n) { /* unpriced: free, and no tier volume to keep */
 			int64_t prior = 0;
 
 			rc = hpcnet_store_usage_volume(db, payer_kind, payer_id, center, res,
@@ -313,6 +313,8 @@ int hpcnet_billing_settle(struct hpcnet_db *db, const struct hpcnet_billing_cfg 
 	if (charged > held + (b.available > 0 ? b.available : 0))
 		charged = held + (b.available > 0 ? b.available : 0);
 	comm = hpcnet_pricing_commission(charged, cfg->commission_bp);
+	if (held == 0 && charged == 0)
+		goto settled; /* nothing moves: no transaction, no accounts made */
 	rc = hpcnet_ledger_account(db, pk, pid, "main", cfg->currency, now, main_id);
 	if (rc == 0)
 		rc = hpcnet_ledger_account(db, pk, pid, "holds", cfg->currency, now, holds_id);
@@ -334,8 +336,10 @@ int hpcnet_billing_settle(struct hpcnet_db *db, const struct hpcnet_billing_cfg 
 					.n = charged > 0 ? 4 : 2,
 					.memo = json_string_value(json_object_get(job, "state")) };
 	rc = hpcnet_ledger_post(db, &tx);
-	if (rc >= 0)
-		rc = hpcnet_store_hold_settle(db, job_id, cost, charged, now);
+	if (rc < 0)
+		goto out;
+settled:
+	rc = hpcnet_store_hold_settle(db, job_id, cost, charged, now);
 	if (rc >= 0)
 		rc = 1;
 out:
