@@ -115,7 +115,7 @@ int slurm_jobs_parse(const char *text, struct slurm_job **jobs, size_t *n)
 	*jobs = NULL;
 	*n = 0;
 	while (p && *p) {
-		size_t len = strcspn(p, "\n");
+		size_t len = strcspn(p, "\n"), off = (size_t)(p - text);
 		char *line = hpcnet_xstrndup(p, len);
 		int rc = 0;
 
@@ -130,6 +130,8 @@ int slurm_jobs_parse(const char *text, struct slurm_job **jobs, size_t *n)
 			*jobs = hpcnet_xrealloc(*jobs, cap * sizeof(**jobs));
 		}
 		rc = slurm_job_parse(line, &(*jobs)[*n]);
+		(*jobs)[*n].line_off = off;
+		(*jobs)[*n].line_len = len;
 		free(line);
 		if (rc < 0) {
 			free(*jobs);

@@ -78,8 +78,10 @@ struct slurm {
 	char *qos;
 	int timeout_ms;
 	int64_t poll_ms;
-	/* All jobs of the cluster as of jobs_at (monotonic ms; 0: none yet). */
+	/* All jobs of the cluster as of jobs_at (monotonic ms; 0: none yet),
+	 * and the text they were read from (each job's line is in it). */
 	struct slurm_job *jobs;
+	char *jobs_text;
 	size_t njobs;
 	int64_t jobs_at;
 	char partitions[256];
@@ -386,8 +388,11 @@ static int jobs_refresh(struct slurm *S, int force)
 		rc = HPCNET_EUNAVAIL;
 	} else {
 		free(S->jobs);
+		free(S->jobs_text);
 		S->jobs = jobs;
 		S->njobs = n;
+		S->jobs_text = r.out.data; /* kept: record() writes lines from it */
+		r.out.data = NULL;
 		S->jobs_at = hpcnet_mono_ms();
 	}
 	hpcnet_run_free(&r);
@@ -518,6 +523,7 @@ static void slurm_fini(void *state)
 	if (!S)
 		return;
 	free(S->jobs);
+	free(S->jobs_text);
 	free(S->root);
 	free(S->bindir);
 	free(S->partition);
@@ -739,9 +745,7 @@ static int poll_gone(struct slurm *S, const char *job_id, const char *ref,
 static void record(struct slurm *S, const char *job_id, const struct slurm_job *now)
 {
 	struct slurm_job before;
-	char *old = record_read(S, job_id, &before), *path, *line = NULL;
-	struct hpcnet_run r;
-	const char *argv[] = { "scontrol", "show", "job", "-o", now->id, NULL };
+	char *old = record_read(S, job_id, &before), *path;
 	int rc;
 
 	if (old && strcmp(before.state, now->state) == 0) {
@@ -749,18 +753,15 @@ static void record(struct slurm *S, const char *job_id, const struct slurm_job *
 		return;
 	}
 	free(old);
-	/* The table holds parsed fields only: fetch this job's line. */
-	if (run(S, argv, &r) < 0)
+	/* The line of the table now came from: no second scontrol. */
+	if (!S->jobs_text || now->line_len == 0)
 		return;
-	if (r.exit_code == 0 && r.out.data && slurm_job_parse(r.out.data, &before) == 0 &&
-	    strcmp(before.id, now->id) == 0 && strcmp(before.state, now->state) == 0)
-		line = r.out.data;
 	path = job_file(S, job_id, F_STATE);
-	if (line && (rc = hpcnet_fs_write_atomic(path, line, strlen(line), 0644)) < 0)
+	rc = hpcnet_fs_write_atomic(path, S->jobs_text + now->line_off, now->line_len, 0644);
+	if (rc < 0)
 		hpcnet_warn("slurm: cannot record the state of job %s in %s: %s", job_id, path,
 			    hpcnet_strerror(rc));
 	free(path);
-	hpcnet_run_free(&r);
 }
 
 static int slurm_poll(void *state, const char *job_id, const char *ref,

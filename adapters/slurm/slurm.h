@@ -68,14 +68,18 @@ struct slurm_job {
 	int gpus;           /* allocated or requested GPUs in total */
 	char stdout_path[512];
 	char stderr_path[512];
+	/* where its line is in the text slurm_jobs_parse() read (0/0 from
+	 * slurm_job_parse()) */
+	size_t line_off, line_len;
 };
 
 /* One line of `scontrol show job -o`. 0 or HPCNET_EPROTO. */
 int slurm_job_parse(const char *line, struct slurm_job *job);
 /*
  * Every job in the output of `scontrol show job -o` (with or without an
- * id): *jobs is a new array of *n (caller frees; NULL when n == 0). "No
- * jobs in the system" is 0 jobs. HPCNET_EPROTO when any line is not a job.
+ * id): *jobs is a new array of *n (caller frees; NULL when n == 0), each
+ * with the offset and length of its line in text. "No jobs in the
+ * system" is 0 jobs. HPCNET_EPROTO when any line is not a job.
  */
 int slurm_jobs_parse(const char *text, struct slurm_job **jobs, size_t *n);
 /* 1 when the JobState is one a job never leaves. */

@@ -267,6 +267,16 @@ static void test_all_jobs_and_garbage(void **unused)
 		nl += *p == '\n';
 	assert_int_equal(n, nl);
 	assert_int_equal(n, 13);
+	/* Each job knows its own line (the adapter records it as it is). */
+	for (size_t i = 0; i < n; i++) {
+		char *line = strndup(text + jobs[i].line_off, jobs[i].line_len);
+
+		assert_int_equal(slurm_job_parse(line, &one), 0);
+		assert_string_equal(one.id, jobs[i].id);
+		assert_null(strchr(line, '\n'));
+		assert_int_equal(text[jobs[i].line_off + jobs[i].line_len], '\n');
+		free(line);
+	}
 	free(jobs);
 
 	/* Cut anywhere inside the second line: never a readable table with a
