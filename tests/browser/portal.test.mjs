@@ -220,6 +220,25 @@ test("a student (zh-CN browser): sign in, submit, watch, read output, cancel, li
   await stateIs(p, L, "cancelled");
   assert.equal((await c.api("GET", "/jobs/" + long, undefined, alice)).state, "cancelled");
 
+  // A job waiting for room is held and released from its page; the local
+  // adapter cannot hold a job it already has, so that button is not shown
+  // for the running one.
+  const big = await c.api("POST", "/jobs", { command: "sleep 120", name: "big", center: "beta", cores: 2 }, alice);
+  await c.waitJob(alice, big.id, ["running"]);
+  const waiting = await c.api("POST", "/jobs", { command: "true", name: "waiting", center: "beta", cores: 2 }, alice);
+  await p.goto(c.url + "/#/jobs/" + big.id);
+  await stateIs(p, L, "running");
+  assert.equal(await p.getByRole("button", { name: zh["job.do.hold"] }).count(), 0);
+  await p.goto(c.url + "/#/jobs/" + waiting.id);
+  await stateIs(p, L, "queued");
+  await p.getByRole("button", { name: zh["job.do.hold"] }).click();
+  await stateIs(p, L, "held");
+  await p.getByRole("button", { name: zh["job.do.release"] }).click();
+  await stateIs(p, L, "queued");
+  await p.getByRole("button", { name: zh["job.do.cancel"] }).click();
+  await stateIs(p, L, "cancelled");
+  await c.api("POST", "/jobs/" + big.id + "/cancel", {}, alice);
+
   // The submit page with its verdicts and each center's estimated cost.
   await p.goto(c.url + "/#/submit");
   await p.locator("table.verdicts tbody tr").nth(1).waitFor();

@@ -387,4 +387,10 @@ export default {
   "centers.prices": "Prices: {list}",
   "centers.noprices": "No prices: free",
   "centers.tiered": "tiered",
+  "job.do.suspend": "Suspend",
+  "job.do.resume": "Resume",
+  "job.do.requeue": "Requeue",
+  "job.done.suspend": "Suspend requested.",
+  "job.done.resume": "Resume requested.",
+  "job.done.requeue": "Requeue requested.",
 };

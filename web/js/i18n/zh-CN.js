@@ -386,4 +386,10 @@ export default {
   "centers.prices": "价格：{list}",
   "centers.noprices": "未定价：免费",
   "centers.tiered": "阶梯价",
+  "job.do.suspend": "暂停",
+  "job.do.resume": "恢复",
+  "job.do.requeue": "重新排队",
+  "job.done.suspend": "已请求暂停。",
+  "job.done.resume": "已请求恢复。",
+  "job.done.requeue": "已请求重新排队。",
 };

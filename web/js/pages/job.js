@@ -10,11 +10,16 @@ import { errorBox } from "../router.js";
 import { toast } from "../shell.js";
 import { FINAL, stateBadge } from "../jobview.js";
 
-// Buttons and the states they apply to (the hub answers 409 otherwise).
+// Buttons, shown only where the hub would allow them: by the job's state
+// and, at a center, by what that center's scheduler can do (its caps). A
+// queued job is held and released by the hub itself.
 const ACTIONS = [
-  ["cancel", j => !FINAL.includes(j.state) && !j.cancel_requested, "danger"],
-  ["hold", j => ["queued", "dispatched", "pending"].includes(j.state) && !j.cancel_requested, ""],
-  ["release", j => j.state === "held" && !j.cancel_requested, ""],
+  ["cancel", (j) => !FINAL.includes(j.state), "danger"],
+  ["hold", (j, caps) => j.state === "queued" || (["dispatched", "pending"].includes(j.state) && caps.includes("hold")), ""],
+  ["release", (j, caps) => j.state === "held" && (!j.center || caps.includes("hold")), ""],
+  ["suspend", (j, caps) => j.state === "running" && caps.includes("suspend"), ""],
+  ["resume", (j, caps) => j.state === "suspended" && caps.includes("suspend"), ""],
+  ["requeue", (j, caps) => ["running", "suspended"].includes(j.state) && caps.includes("requeue"), ""],
 ];
 
 // "charged 1.00 (held 3.00)" from GET /jobs/{id}/usage.
@@ -86,6 +91,18 @@ export default {
     const err = outputPane(id, "stderr", ctx.signal, follow);
     follow.addEventListener("change", () => { if (follow.checked) { out.pump(); err.pump(); } });
 
+    // The center's scheduler's abilities decide which buttons make sense.
+    let caps = [], capsOf = null;
+    async function loadCaps() {
+      if (!j.center_id || capsOf === j.center_id) return;
+      try {
+        caps = (await api("GET", "/centers/" + encodeURIComponent(j.center_id), undefined, { signal: ctx.signal })).caps || [];
+        capsOf = j.center_id;
+      } catch (e) {
+        if (e.name === "AbortError") throw e;
+        caps = [];
+      }
+    }
     function draw() {
       // Redrawn every refresh: keep the focus on the heading if it was there.
       const headFocused = head.contains(document.activeElement);
@@ -117,7 +134,7 @@ export default {
           stateBadge(e.state), " ", h("time", { datetime: e.at }, fmtTime(e.at)),
           e.detail ? h("div", { class: "muted small" }, e.detail) : null))));
       const focused = actions.contains(document.activeElement) ? document.activeElement.dataset.action : null;
-      clear(actions, ACTIONS.filter(a => a[1](j)).map(([name, , cls]) => {
+      clear(actions, j.cancel_requested ? [] : ACTIONS.filter(a => a[1](j, caps)).map(([name, , cls]) => {
         const b = h("button", { type: "button", class: cls, "data-action": name }, t("job.do." + name));
         b.addEventListener("click", () => act(name, b));
         return b;
@@ -141,8 +158,10 @@ export default {
     async function refresh() {
       j = await api("GET", "/jobs/" + encodeURIComponent(id), undefined, { signal: ctx.signal });
       money = await api("GET", "/jobs/" + encodeURIComponent(id) + "/usage", undefined, { signal: ctx.signal });
+      await loadCaps();
       if (ctx.alive()) draw();
     }
+    await loadCaps();
     draw();
     clear(ctx.main, head, actions, msg, h("div", { class: "grid2" }, facts, timeline),
       h("section", { class: "card", "aria-labelledby": "job-output" },
