@@ -298,7 +298,11 @@ int hpcnet_billing_settle(struct hpcnet_db *db, const struct hpcnet_billing_cfg 
 		rc = recorded_center(db, job_id, &have);
 		c = &have;
 	}
-	if (rc == 0)
+	/* A lost job is one its center cannot account for: its usage is
+	 * recorded, but the payer does not pay for the center's failure. */
+	if (rc == 0 && strcmp(json_string_value(json_object_get(job, "state")), "lost") == 0)
+		memset(&pl, 0, sizeof(pl));
+	else if (rc == 0)
 		rc = load_prices(db, cfg, center, iv(hold, "priced_at"), &pl);
 	n = center ? hpcnet_meter_compute(&mj, c, at, cfg->tolerance_pct, rows) : 0;
 	if (rc == 0)

@@ -18,7 +18,8 @@
  *   tiered on the payer's monthly volume there. One transaction moves the
  *   hold out, the unused rest back to the payer, the center's share and
  *   the platform's commission to them. A job that never started costs
- *   nothing; a cancelled job pays what ran. Its key is "charge:" + job id,
+ *   nothing; a cancelled job pays what ran; a lost job (its center cannot
+ *   account for it) costs nothing. Its key is "charge:" + job id,
  *   so it happens exactly once, whatever crashes or retries.
  */
 #ifndef HPCNET_BILLING_H

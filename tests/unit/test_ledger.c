@@ -297,7 +297,7 @@ static void op_end(struct world *w, int cancel)
 	if (!j)
 		return;
 	rep.job_id = j->id;
-	rep.state = cancel ? "cancelled" : rnd(w, 0, 1) ? "succeeded" : "failed";
+	rep.state = cancel ? "cancelled" : (const char *[]){ "succeeded", "failed", "lost" }[rnd(w, 0, 2)];
 	/* sometimes past the walltime: the hub's check caps it */
 	rep.ended_at = j->started + rnd(w, 0, (j->walltime + 120) * 1000);
 	tx_begin(w);

@@ -4,8 +4,8 @@
  * a core-hour quota exactly at its limit and one second past it, a role's
  * default and a user's own quota replacing it, project and org quotas
  * binding only their jobs, lifetime vs month, the soft gate counting what
- * it lets through, and tiered prices charged across two jobs from the
- * payer's running monthly volume.
+ * it lets through, tiered prices charged across jobs from the payer's
+ * running monthly volume, and lost jobs costing nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -210,11 +210,10 @@ static void test_soft_gate(void **state)
 
 /* Ends a job at the center after `seconds` and charges it; its charge. */
 static int64_t run_and_charge(struct fx *f, const struct hpcnet_billing_cfg *cfg, const char *user,
-			      int64_t seconds)
+			      int64_t seconds, const char *state)
 {
 	struct hpcnet_estimate est = { .amount = 1000000, .priced_at = hpcnet_now_ms() };
-	struct hpcnet_job_report rep = { .state = "succeeded", .cpu_seconds = -1,
-					 .max_rss_bytes = -1 };
+	struct hpcnet_job_report rep = { .state = state, .cpu_seconds = -1, .max_rss_bytes = -1 };
 	struct hpcnet_balance b;
 	struct hpcnet_hold_req hr;
 	char id[HPCNET_ID_LEN];
@@ -254,13 +253,15 @@ static void test_tiers_across_jobs(void **state)
 	assert_int_equal(hpcnet_store_price_decide(f->db, id, "approved", NULL, now - 1000), 1);
 	assert_int_equal(hpcnet_billing_topup(f->db, &cfg, "user", f->bob, 10000000, "t1", NULL, "",
 					      now), 0);
-	assert_int_equal(run_and_charge(f, &cfg, f->bob, 3000), 3000);      /* all first tier */
-	assert_int_equal(run_and_charge(f, &cfg, f->bob, 1200), 600 + 300); /* 600 s + 600 s */
-	assert_int_equal(run_and_charge(f, &cfg, f->bob, 1000), 500);       /* all second tier */
+	assert_int_equal(run_and_charge(f, &cfg, f->bob, 3000, "succeeded"), 3000);      /* all first tier */
+	assert_int_equal(run_and_charge(f, &cfg, f->bob, 1200, "failed"), 600 + 300); /* 600 s + 600 s */
+	assert_int_equal(run_and_charge(f, &cfg, f->bob, 1000, "cancelled"), 500);       /* all second tier */
 	/* ann's volume is her own: she starts in the first tier */
 	assert_int_equal(hpcnet_billing_topup(f->db, &cfg, "user", f->ann, 10000000, "t2", NULL, "",
 					      now), 0);
-	assert_int_equal(run_and_charge(f, &cfg, f->ann, 1000), 1000);
+	assert_int_equal(run_and_charge(f, &cfg, f->ann, 1000, "succeeded"), 1000);
+	/* a lost job: its center could not account for it, nobody pays */
+	assert_int_equal(run_and_charge(f, &cfg, f->ann, 1000, "lost"), 0);
 }
 
 int main(void)
