@@ -167,5 +167,20 @@ class SessionTest(ClusterTest):
             self.c.sql("UPDATE users SET disabled = 0 WHERE name = 'bob'")
 
 
+class SecureCookieTest(ClusterTest):
+    """Behind a TLS proxy the hub is told so, and marks the cookie Secure."""
+
+    def test_secure_flag(self):
+        c = Cluster("sessions-tls", hub_args=["--secure-cookies"]).start_hub()
+        try:
+            r = c.post("/api/v1/sessions", {"username": "admin", "password": ADMIN_PASSWORD})
+            self.assertEqual(r.status, 201, r)
+            flags = [f.strip() for f in r.headers["set-cookie"].split(";")]
+            self.assertIn("Secure", flags)
+            self.assertIn("HttpOnly", flags)
+        finally:
+            c.stop()
+
+
 if __name__ == "__main__":
     unittest.main()
