@@ -404,6 +404,29 @@ test("another user cannot open alice's job, not even by its URL; no admin pages"
   await axe(p, "forbidden");
   await shot(p, "forbidden-en");
   assert.equal(await p.getByRole("link", { name: en["nav.admin.users"] }).count(), 0);
+
+  // His account: his CLI token is listed; a new password ends it (and
+  // every other sign-in) but keeps this session.
+  await p.getByRole("link", { name: en["shell.signedin"].replace("{name}", "bob") }).click();
+  await heading(p, en["account.title"]);
+  await p.getByRole("button", { name: en["account.token.revoke"].replace("{name}", "cli") }).waitFor();
+  await expecting(b, [401, 403], async () => {
+    await p.getByLabel(en["account.old"]).fill("not-his-password");
+    await p.getByLabel(en["account.new"], { exact: true }).fill("bob-new-password");
+    await p.getByLabel(en["account.again"]).fill("bob-new-password");
+    await p.getByRole("button", { name: en["account.change"] }).click();
+    await p.getByRole("alert").waitFor();
+  });
+  await p.getByLabel(en["account.old"]).fill("bob-password");
+  await p.getByLabel(en["account.new"], { exact: true }).fill("bob-new-password");
+  await p.getByLabel(en["account.again"]).fill("bob-new-password");
+  await p.getByRole("button", { name: en["account.change"] }).click();
+  await p.getByText(en["account.tokens.none"]).waitFor();
+  assert.equal((await c.req("GET", "/users/me", undefined, bob)).status, 401, "the old token ended");
+  await axe(p, "account");
+  await shot(p, "account-en");
+  await p.goto(c.url + "/#/jobs");
+  await heading(p, en["jobs.title"]);
   noErrors(b);
   await b.ctx.close();
 });

@@ -45,7 +45,7 @@ export function renderShell(path) {
     document.getElementById("main").focus();
   });
   const tools = h("div", { class: "tools" }, sel,
-    user ? h("span", { class: "who" }, t("shell.signedin", { name: user.name })) : null,
+    user ? h("a", { class: "who", href: "#/account", title: t("account.title") }, t("shell.signedin", { name: user.name })) : null,
     user ? h("button", { type: "button", class: "link", onclick: async () => {
       try { await signOut(); } finally { go("#/signin?reason=signedout"); }
     } }, t("shell.signout")) : null);
