@@ -106,6 +106,33 @@ static void parse_tiers(json_t *tiers, struct hpcnet_price_item *it, const char 
 	it->ntiers = (int)json_array_size(tiers);
 }
 
+static const char *const item_keys[] = { "resource", "model", "price", "tiers", NULL };
+static const char *const tier_keys[] = { "up_to", "price", NULL };
+
+/* 1 when every key of obj (an object, or an array of them) is in keys;
+ * anything else is left to the type checks. */
+static int keys_ok(json_t *obj, const char *const *keys)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+	int n;
+
+	if (json_is_array(obj)) {
+		json_array_foreach(obj, i, v)
+			if (!keys_ok(v, keys))
+				return 0;
+		return 1;
+	}
+	json_object_foreach(obj, k, v) {
+		for (n = 0; keys[n] && strcmp(keys[n], k) != 0; n++)
+			;
+		if (!keys[n])
+			return 0;
+	}
+	return 1;
+}
+
 int hpcnet_pricing_parse(json_t *items, struct hpcnet_price_list *pl, json_t **errors)
 {
 	json_t *item;
@@ -126,6 +153,11 @@ int hpcnet_pricing_parse(json_t *items, struct hpcnet_price_list *pl, json_t **e
 		int r = priced_parse(res), k;
 
 		snprintf(field, sizeof(field), "items[%zu]", i);
+		if (!keys_ok(item, item_keys) || !keys_ok(tiers, tier_keys)) {
+			hpcnet_validate_add(errors, field, "has an unknown field (an item has resource,"
+					    " model, price, tiers; a tier up_to and price)");
+			continue;
+		}
 		if (!json_is_object(item) || r < 0 || r == HPCNET_RES_NET_OUT) {
 			hpcnet_validate_add(errors, field, "\"resource\" must be one of core_hour,"
 					    " gpu_hour, memory_gib_hour, storage_gib_day, network_gib");

@@ -67,9 +67,11 @@ static void test_parse_invalid_lists_every_problem(void **state)
 			       "{\"up_to\":3,\"price\":1},{\"price\":1}]},"
 			       "{\"resource\":\"gpu_hour\",\"tiers\":[{\"up_to\":5,\"price\":1}]},"
 			       "{\"resource\":\"memory_gib_hour\",\"price\":1},"
-			       "{\"resource\":\"memory_gib_hour\",\"price\":2}]",
+			       "{\"resource\":\"memory_gib_hour\",\"price\":2},"
+			       "{\"resource\":\"storage_gib_day\",\"price\":2,\"currency\":\"EUR\"},"
+			       "{\"resource\":\"network_gib\",\"tiers\":[{\"price\":2,\"from\":0}]}]",
 			       &pl, &errors), HPCNET_EINVAL);
-	assert_int_equal(json_array_size(errors), 8);
+	assert_int_equal(json_array_size(errors), 10);
 	json_decref(errors);
 	assert_int_equal(parse("{}", &pl, &errors), HPCNET_EINVAL);
 	json_decref(errors);
