@@ -34,7 +34,7 @@ const browsers = [];
 
 before(async () => {
   fs.mkdirSync(OUT, { recursive: true });
-  c = new Cluster(BIN);
+  c = new Cluster(BIN, ["--signup", "open"]);
   await c.startHub();
   await c.startAgent("alpha", 4);
   await c.startAgent("beta", 2);
@@ -377,6 +377,36 @@ test("a student (zh-CN browser): sign in, submit, watch, read output, cancel, li
   await shot(p, "signin-en", true);
   await p.goto(c.url + "/#/jobs");
   await heading(p, en["signin.title"]);
+  noErrors(b);
+  await b.ctx.close();
+});
+
+test("a new student creates an account and lands on the dashboard", async () => {
+  const b = await browser("zh-CN");
+  const p = b.page;
+  await p.goto(c.url + "/#/signin");
+  await p.getByRole("link", { name: zh["signin.signup"] }).click();
+  await heading(p, zh["signup.title"]);
+  await p.getByLabel(zh["signin.user"]).fill("erin");
+  await p.getByLabel(zh["signin.password"], { exact: true }).fill("erin-password");
+  await p.getByLabel(zh["account.again"]).fill("erin-password");
+  await p.getByRole("button", { name: zh["signup.submit"] }).click();
+  await heading(p, zh["dash.title"]);
+  await axe(p, "dashboard of a new user");
+  // The name is now taken: the form says so.
+  await p.getByRole("button", { name: zh["shell.signout"] }).click();
+  await p.getByText(zh["signin.signedout"]).waitFor();
+  await p.goto(c.url + "/#/signup");
+  await heading(p, zh["signup.title"]);
+  await expecting(b, [409], async () => {
+    await p.getByLabel(zh["signin.user"]).fill("erin");
+    await p.getByLabel(zh["signin.password"], { exact: true }).fill("erin-password");
+    await p.getByLabel(zh["account.again"]).fill("erin-password");
+    await p.getByRole("button", { name: zh["signup.submit"] }).click();
+    await p.getByRole("alert").filter({ hasText: "is taken" }).waitFor();
+  });
+  await axe(p, "signup");
+  await shot(p, "signup-zh");
   noErrors(b);
   await b.ctx.close();
 });

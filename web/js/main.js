@@ -6,6 +6,7 @@ import { resume, forget } from "./session.js";
 import { route, render, onNavigate, go, parseHash } from "./router.js";
 import { renderShell } from "./shell.js";
 import signin from "./pages/signin.js";
+import signup from "./pages/signup.js";
 import dashboard from "./pages/dashboard.js";
 import submit from "./pages/submit.js";
 import jobs from "./pages/jobs.js";
@@ -25,6 +26,7 @@ import adminAudit from "./pages/admin-audit.js";
 
 route("/", dashboard);
 route("/signin", signin);
+route("/signup", signup);
 route("/submit", submit);
 route("/jobs", jobs);
 route("/jobs/:id", job);

@@ -413,4 +413,10 @@ export default {
   "account.token.expires": "Expires",
   "account.token.revoke": "Revoke token {name}",
   "account.token.revoked": "Token {name} revoked.",
+  "signin.signup": "No account yet? Create one",
+  "signup.title": "Create an account",
+  "signup.submit": "Create account",
+  "signup.invite": "Invite code",
+  "signup.invite.hint": "If your organization gave you one",
+  "signup.have": "I have an account: sign in",
 };

@@ -412,4 +412,10 @@ export default {
   "account.token.expires": "过期时间",
   "account.token.revoke": "撤销令牌 {name}",
   "account.token.revoked": "已撤销令牌 {name}。",
+  "signin.signup": "还没有账号？注册",
+  "signup.title": "注册账号",
+  "signup.submit": "注册",
+  "signup.invite": "邀请码",
+  "signup.invite.hint": "如果所在组织给了您邀请码",
+  "signup.have": "已有账号：登录",
 };

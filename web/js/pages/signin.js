@@ -23,7 +23,8 @@ export default {
       h("h1", {}, t("signin.title")),
       reason === "expired" ? h("p", { class: "alert info", role: "status" }, t("signin.expired")) : null,
       reason === "signedout" ? h("p", { class: "alert info", role: "status" }, t("signin.signedout")) : null,
-      field(t("signin.user"), user), field(t("signin.password"), pw), msg, h("p", {}, btn));
+      field(t("signin.user"), user), field(t("signin.password"), pw), msg, h("p", {}, btn),
+      h("p", { class: "small" }, h("a", { href: "#/signup" }, t("signin.signup"))));
     form.addEventListener("submit", async ev => {
       ev.preventDefault();
       if (!user.value || !pw.value) {
