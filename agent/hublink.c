@@ -20,6 +20,7 @@
 
 #include "agent/hublink.h"
 #include "common/clock.h"
+#include "common/crypto.h"
 #include "common/httpc.h"
 #include "common/xalloc.h"
 #include "hpcnet/error.h"
@@ -228,12 +229,19 @@ static void copy_str(json_t *o, const char *key, char *dst, size_t len)
 }
 
 int hpcnet_hublink_join(struct hpcnet_hublink *h, const char *join_token, const char *adapter,
-			const char *version, const char *name, struct hpcnet_hublink_join *out)
+			const char *version, const char *name, const char *secret,
+			struct hpcnet_hublink_join *out)
 {
-	json_t *body = json_pack("{s:s, s:s, s:s}", "join_token", join_token, "adapter", adapter,
-				 "version", version);
-	json_t *ans = NULL;
+	char hash[HPCNET_SHA256_HEX_LEN];
+	json_t *body, *ans = NULL;
 	int rc;
+
+	/* The secret never travels at join: a retried join (answer lost,
+	 * agent killed before saving) sends the same hash and the hub
+	 * recognizes it instead of refusing a spent token. */
+	hpcnet_crypto_sha256_hex(secret, strlen(secret), hash);
+	body = json_pack("{s:s, s:s, s:s, s:s}", "join_token", join_token, "adapter", adapter,
+			 "version", version, "agent_token_hash", hash);
 
 	memset(out, 0, sizeof(*out));
 	/* The hub checks it before spending the token: a token for another
@@ -246,9 +254,9 @@ int hpcnet_hublink_join(struct hpcnet_hublink *h, const char *join_token, const 
 		goto out;
 	copy_str(ans, "center_id", out->center_id, sizeof(out->center_id));
 	copy_str(ans, "center_name", out->center_name, sizeof(out->center_name));
-	copy_str(ans, "agent_token", out->agent_token, sizeof(out->agent_token));
-	if (!*out->center_id || !*out->agent_token) {
-		snprintf(h->error, sizeof(h->error), "join answer lacks center_id or agent_token");
+	snprintf(out->agent_token, sizeof(out->agent_token), "%s", secret);
+	if (!*out->center_id) {
+		snprintf(h->error, sizeof(h->error), "join answer lacks center_id");
 		rc = HPCNET_EPROTO;
 	}
 out:

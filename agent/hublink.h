@@ -45,9 +45,12 @@ void hpcnet_hublink_set_center(struct hpcnet_hublink *h, const char *center_id, 
 const char *hpcnet_hublink_error(const struct hpcnet_hublink *h);
 
 /* POST /centers/join; name (may be NULL) is the center the caller expects.
- * Fills *out on success. */
+ * secret is the credential the agent made (hpcnet_journal_join_secret):
+ * only its SHA-256 is sent, and out->agent_token is set to it. Fills *out
+ * on success. */
 int hpcnet_hublink_join(struct hpcnet_hublink *h, const char *join_token, const char *adapter,
-			const char *version, const char *name, struct hpcnet_hublink_join *out);
+			const char *version, const char *name, const char *secret,
+			struct hpcnet_hublink_join *out);
 
 /*
  * POST /centers/{id}/heartbeat with body (borrowed). status gets the

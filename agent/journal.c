@@ -23,6 +23,7 @@
 
 #include "agent/journal.h"
 #include "common/clock.h"
+#include "common/crypto.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "hpcnet/error.h"
@@ -91,7 +92,16 @@ static const char schema_v2[] =
 	"ALTER TABLE jobs ADD COLUMN control_acked_ms INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE jobs ADD COLUMN gpu_seconds REAL NOT NULL DEFAULT 0;";
 
-static const char *const schema_steps[HPCNET_JOURNAL_SCHEMA] = { schema_v1, schema_v2 };
+/* The credential secret made before a join and bound to its join token
+ * (by hash), so a join answered but not saved is retried with the same
+ * secret (see hpcnet_journal_join_secret). */
+static const char schema_v3[] =
+	"CREATE TABLE join_secret ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" join_hash TEXT NOT NULL,"
+	" secret TEXT NOT NULL);";
+
+static const char *const schema_steps[HPCNET_JOURNAL_SCHEMA] = { schema_v1, schema_v2, schema_v3 };
 
 #define JOB_COLS                                                                              \
 	"job_id, order_json, phase, ref, state, exit_code, signal, started_ms, ended_ms,"     \
@@ -382,6 +392,36 @@ int hpcnet_journal_cred_save(struct hpcnet_journal *j, const struct hpcnet_journ
 		  " VALUES (1, ?, ?, ?, ?, ?, ?)",
 		  "sssssi", c->hub_url, c->center_id, c->center_name, c->agent_token,
 		  c->adapter, hpcnet_now_ms());
+	rc = rc < 0 ? rc : run(j, st, NULL);
+	/* Joined: the secret is in the credential now. */
+	if (rc == 0)
+		rc = exec(j, "DELETE FROM join_secret");
+	return rc;
+}
+
+int hpcnet_journal_join_secret(struct hpcnet_journal *j, const char *join_token, char *secret,
+			       size_t len)
+{
+	char jhash[HPCNET_SHA256_HEX_LEN];
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	hpcnet_crypto_sha256_hex(join_token, strlen(join_token), jhash);
+	rc = prep(j, &st, "SELECT secret FROM join_secret WHERE id = 1 AND join_hash = ?", "s",
+		  jhash);
+	if (rc < 0)
+		return rc;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		copy_col(st, 0, secret, len);
+	sqlite3_finalize(st);
+	if (r == SQLITE_ROW)
+		return 0;
+	if (r != SQLITE_DONE)
+		return db_error(j, "read join secret");
+	hpcnet_crypto_token("hpca_", secret, len);
+	rc = prep(j, &st, "INSERT OR REPLACE INTO join_secret (id, join_hash, secret) VALUES (1, ?, ?)",
+		  "ss", jhash, secret);
 	return rc < 0 ? rc : run(j, st, NULL);
 }
 

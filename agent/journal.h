@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HPCNET_JOURNAL_SCHEMA 2
+#define HPCNET_JOURNAL_SCHEMA 3
 
 struct hpcnet_journal;
 
@@ -129,6 +129,15 @@ void hpcnet_journal_rollback(struct hpcnet_journal *j);
 int hpcnet_journal_cred_load(struct hpcnet_journal *j, struct hpcnet_journal_cred *c);
 int hpcnet_journal_cred_save(struct hpcnet_journal *j, const struct hpcnet_journal_cred *c);
 int hpcnet_journal_cred_forget(struct hpcnet_journal *j);
+/*
+ * The credential secret to join with join_token: the one saved for that
+ * token, or a new one (hpca_...) saved durably before it is returned, so
+ * an agent killed after the hub took the join but before it saved the
+ * credential joins again with the same secret, which the hub recognizes.
+ * cred_save forgets it. 0 or HPCNET_ESTORE.
+ */
+int hpcnet_journal_join_secret(struct hpcnet_journal *j, const char *join_token, char *secret,
+			       size_t len);
 
 /*
  * Stores a new order (phase received). 0 when inserted, HPCNET_EEXIST when

@@ -1168,6 +1168,8 @@ static int join(struct agent *a)
 {
 	const struct hpcnet_agent_conf *c = a->conf;
 	struct hpcnet_hublink_join got;
+	char secret[sizeof(got.agent_token)];
+	const char *crash;
 	int rc;
 
 	if (!c->join_token) {
@@ -1177,9 +1179,17 @@ static int join(struct agent *a)
 			     c->workdir, c->name ? c->name : "NAME");
 		return 2;
 	}
+	/* Made and saved before asking: whatever happens to this process
+	 * between the hub's answer and the credential being saved, the next
+	 * start asks again with the same secret (hub/agents.c). */
+	if (hpcnet_journal_join_secret(a->j, c->join_token, secret, sizeof(secret)) < 0) {
+		hpcnet_error("cannot save the credential secret in %s/agent.db before joining:"
+			     " check the disk", c->workdir);
+		return 1;
+	}
 	for (;;) {
 		rc = hpcnet_hublink_join(a->hub, c->join_token, c->adapter, HPCNET_VERSION, c->name,
-					 &got);
+					 secret, &got);
 		if (!transient(rc) || agent_stop)
 			break;
 		backoff_fail(a, &a->hub_bo, hpcnet_hublink_error(a->hub));
@@ -1194,6 +1204,10 @@ static int join(struct agent *a)
 		return 1;
 	}
 	backoff_ok(&a->hub_bo);
+	/* Fault injection for the test of exactly this window. */
+	crash = getenv("HPCNET_AGENT_CRASH_AT");
+	if (crash && strcmp(crash, "joined") == 0)
+		raise(SIGKILL);
 	snprintf(a->cred.hub_url, sizeof(a->cred.hub_url), "%s", c->hub);
 	snprintf(a->cred.center_id, sizeof(a->cred.center_id), "%s", got.center_id);
 	snprintf(a->cred.center_name, sizeof(a->cred.center_name), "%s",
@@ -1202,9 +1216,9 @@ static int join(struct agent *a)
 	snprintf(a->cred.adapter, sizeof(a->cred.adapter), "%s", c->adapter);
 	if (hpcnet_journal_cred_save(a->j, &a->cred) < 0) {
 		hpcnet_error("joined the hub as center %s but could not save the credential in "
-			     "%s/agent.db; the join token is spent: fix the disk and ask the hub "
-			     "admin for a new join token (hpcnet centers join-token %s)",
-			     a->cred.center_name, c->workdir, a->cred.center_name);
+			     "%s/agent.db: fix the disk and start the agent again with the same "
+			     "join token (it is honored again for this agent)",
+			     a->cred.center_name, c->workdir);
 		return 1;
 	}
 	hpcnet_info("joined the hub at %s as center %s (%s)", c->hub, a->cred.center_name,

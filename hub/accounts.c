@@ -264,6 +264,7 @@ int hpcnet_h_accounts_topup(struct hpcnet_req *r)
 				  .amount = json_integer_value(json_object_get(body, "amount")),
 				  .key = full, .by = r->user_id,
 				  .memo = json_string_value(json_object_get(body, "memo")) };
+	r->audit_status = 201; /* a replay (1) changes nothing and answers 200 */
 	rc = hpcnet_req_write(r, topup_fn, &w);
 	if (rc < 0)
 		hpcnet_reply_error(r, rc);
@@ -387,6 +388,8 @@ int hpcnet_h_ledger_transfer(struct hpcnet_req *r)
 				     .amount = json_integer_value(json_object_get(body, "amount")),
 				     .key = full, .by = r->user_id,
 				     .memo = json_string_value(json_object_get(body, "memo")) };
+	r->audit_status = 201; /* a replay (1) changes nothing and answers 200 */
+	r->audit_object_out = w.tx; /* made inside the write */
 	rc = hpcnet_req_write(r, transfer_fn, &w);
 	if (rc == HPCNET_EFUNDS)
 		hpcnet_reply_problem(r, 402, "%s %s cannot give that much: it would go below minus its"

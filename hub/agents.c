@@ -30,19 +30,60 @@ static const struct hpcnet_field join_fields[] = {
 	{ .name = "adapter", .type = HPCNET_F_STRING, .required = 1, .min = 1, .max = 64 },
 	{ .name = "version", .type = HPCNET_F_STRING, .max = 64 },
 	{ .name = "name", .type = HPCNET_F_STRING, .max = 64 },
+	{ .name = "agent_token_hash", .type = HPCNET_F_STRING, .min = 64, .max = 64 },
 	{ 0 },
 };
+
+static int is_sha256_hex(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+struct join_write {
+	const char *jhash, *ahash, *adapter, *version, *name;
+	json_t *center;                /* out */
+	char center_id[HPCNET_ID_LEN]; /* out, for the audit row */
+};
+
+/* 0 joined; 1 no such (or expired) token; 2 joined before with this
+ * very credential (nothing changes); HPCNET_ECONFLICT the token is
+ * another center's than the name the agent gave (nothing spent). */
+static int join_fn(struct hpcnet_db *db, void *arg)
+{
+	struct join_write *w = arg;
+	int rc = hpcnet_store_center_join(db, w->jhash, w->ahash, w->adapter, w->version,
+					  hpcnet_now_ms(), &w->center);
+
+	if (rc <= 0)
+		return rc < 0 ? rc : 1;
+	if (rc == 2) {
+		snprintf(w->center_id, sizeof(w->center_id), "%s",
+			 json_string_value(json_object_get(w->center, "id")));
+		return 2;
+	}
+	snprintf(w->center_id, sizeof(w->center_id), "%s",
+		 json_string_value(json_object_get(w->center, "id")));
+	if (w->name && *w->name &&
+	    strcmp(w->name, json_string_value(json_object_get(w->center, "name"))) != 0)
+		return HPCNET_ECONFLICT;
+	return 0;
+}
 
 int hpcnet_h_agents_join(struct hpcnet_req *r)
 {
 	char jhash[HPCNET_SHA256_HEX_LEN], ahash[HPCNET_SHA256_HEX_LEN], secret[64];
 	json_t *body = NULL, *errors, *center = NULL;
-	const char *tok, *name, *version;
+	struct join_write w = { 0 };
+	const char *tok, *name, *version, *own;
 	int rc;
 
 	if (hpcnet_req_json(r, &body) < 0)
 		return 0;
 	errors = hpcnet_validate(body, join_fields);
+	own = json_string_value(json_object_get(body, "agent_token_hash"));
+	if (!errors && own && !is_sha256_hex(own))
+		hpcnet_validate_add(&errors, "agent_token_hash", "must be the lowercase hex SHA-256"
+				    " (64 characters) of the credential the agent made");
 	if (errors) {
 		hpcnet_reply_invalid(r, errors);
 		goto out;
@@ -51,23 +92,29 @@ int hpcnet_h_agents_join(struct hpcnet_req *r)
 	name = json_string_value(json_object_get(body, "name"));
 	version = json_string_value(json_object_get(body, "version"));
 	hpcnet_crypto_sha256_hex(tok, strlen(tok), jhash);
-	hpcnet_crypto_token("hpca_", secret, sizeof(secret));
-	hpcnet_crypto_sha256_hex(secret, strlen(secret), ahash);
-	rc = hpcnet_db_begin(hpcnet_req_db(r));
-	if (rc == 0)
-		rc = hpcnet_store_center_join(r->db, jhash, ahash,
-					      json_string_value(json_object_get(body, "adapter")),
-					      version ? version : "", hpcnet_now_ms(), &center);
-	if (rc == 1 && name && *name &&
-	    strcmp(name, json_string_value(json_object_get(center, "name"))) != 0) {
-		hpcnet_db_rollback(r->db);
+	/* An agent that made its own credential sends only its hash: the
+	 * secret never travels, and a repeat of the same join (the answer
+	 * lost, the agent killed before saving) is recognized by it. Older
+	 * agents get one made here, once. */
+	if (own) {
+		secret[0] = '\0';
+		snprintf(ahash, sizeof(ahash), "%s", own);
+	} else {
+		hpcnet_crypto_token("hpca_", secret, sizeof(secret));
+		hpcnet_crypto_sha256_hex(secret, strlen(secret), ahash);
+	}
+	w = (struct join_write){ .jhash = jhash, .ahash = ahash, .name = name,
+				 .adapter = json_string_value(json_object_get(body, "adapter")),
+				 .version = version ? version : "" };
+	r->audit_object_out = w.center_id;
+	rc = hpcnet_req_write(r, join_fn, &w);
+	center = w.center;
+	if (rc == HPCNET_ECONFLICT) {
 		hpcnet_reply_problem(r, 409, "this join token is for center '%s', not '%s'",
 				     json_string_value(json_object_get(center, "name")), name);
 		goto out;
 	}
-	if (rc == 1)
-		rc = hpcnet_db_commit(r->db) < 0 ? HPCNET_ESTORE : 1;
-	if (rc == 0) {
+	if (rc == 1) {
 		hpcnet_reply_problem(r, 401, "unknown, used or expired join token: ask the hub admin for"
 					     " a new one (hpcnet centers join-token NAME)");
 		goto out;
@@ -76,11 +123,14 @@ int hpcnet_h_agents_join(struct hpcnet_req *r)
 		hpcnet_reply_error(r, rc);
 		goto out;
 	}
-	hpcnet_info("center %s joined (adapter %s)", json_string_value(json_object_get(center, "name")),
+	hpcnet_info("center %s %s (adapter %s)", json_string_value(json_object_get(center, "name")),
+		    rc == 2 ? "joined again with the same credential" : "joined",
 		    json_string_value(json_object_get(body, "adapter")));
-	hpcnet_reply_json(r, 200, json_pack("{s:O, s:O, s:s}", "center_id", json_object_get(center, "id"),
+	hpcnet_reply_json(r, 200, json_pack("{s:O, s:O, s:b}", "center_id", json_object_get(center, "id"),
 					    "center_name", json_object_get(center, "name"),
-					    "agent_token", secret));
+					    "rejoined", rc == 2));
+	if (!own)
+		json_object_set_new(r->json, "agent_token", json_string(secret));
 out:
 	json_decref(center);
 	json_decref(body);

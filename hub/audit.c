@@ -13,6 +13,7 @@
 #include "hub/handlers.h"
 #include "hub/http.h"
 #include "hub/store/store.h"
+#include "hub/store/writer.h"
 #include "hub/view.h"
 
 static int audited(const struct hpcnet_req *r)
@@ -44,55 +45,127 @@ static const char *claimed_name(struct hpcnet_req *r, char *buf, size_t len)
 	return buf;
 }
 
+/* Storage for one row's strings while it is built. */
+struct audit_draft {
+	struct hpcnet_audit_row row;
+	char otype[32], oid[HPCNET_ID_LEN + 64], tried[64];
+};
+
+/* Fills d for r answered with status. After the handler (after = 1) a
+ * sign-in's actor is read from its answer; inside a write it is what the
+ * handler declared (r->audit_actor_id). */
+static void draft(struct hpcnet_req *r, int status, int after, struct audit_draft *d)
+{
+	struct hpcnet_audit_row *row = &d->row;
+	json_t *user = after ? json_object_get(r->json, "user") : NULL;
+	json_t *signed_in = json_object_get(user, "id");
+
+	*row = (struct hpcnet_audit_row){ .at = hpcnet_now_ms(), .source_ip = r->ip,
+					  .method = r->method, .status = status,
+					  .route = r->route->pattern };
+	if (r->user_id[0]) {
+		row->actor_type = "user";
+		row->actor_id = r->user_id;
+		row->actor_name = r->user_name;
+	} else if (r->center_id[0]) {
+		row->actor_type = "agent";
+		row->actor_id = r->center_id;
+		row->actor_name = "";
+	} else if (status < 300 && r->audit_actor_id[0]) {
+		row->actor_type = "user";
+		row->actor_id = r->audit_actor_id;
+		row->actor_name = r->audit_actor_name;
+	} else if (status < 300 && json_is_string(signed_in)) {
+		/* A sign-in: the actor is who got the token. */
+		row->actor_type = "user";
+		row->actor_id = json_string_value(signed_in);
+		row->actor_name = json_string_value(json_object_get(user, "name"));
+	} else {
+		/* A refused sign-in: keep the name it tried (never the password),
+		 * so guessing at one account shows in the log. */
+		row->actor_type = "anonymous";
+		row->actor_id = "";
+		row->actor_name = claimed_name(r, d->tried, sizeof(d->tried));
+	}
+	if (!row->actor_name)
+		row->actor_name = "";
+	object_type(row->route, d->otype, sizeof(d->otype));
+	row->object_type = d->otype;
+	d->oid[0] = '\0';
+	if (r->audit_object[0])
+		snprintf(d->oid, sizeof(d->oid), "%s", r->audit_object);
+	else if (r->audit_object_out && r->audit_object_out[0])
+		snprintf(d->oid, sizeof(d->oid), "%s", r->audit_object_out);
+	else if (r->params[0])
+		snprintf(d->oid, sizeof(d->oid), "%s", r->params[0]);
+	else if (after && status < 300 && json_is_string(json_object_get(r->json, "id")))
+		snprintf(d->oid, sizeof(d->oid), "%s", json_string_value(json_object_get(r->json, "id")));
+	row->object_id = d->oid;
+}
+
 static int append_fn(struct hpcnet_db *db, void *arg)
 {
 	return hpcnet_store_audit_append(db, arg);
 }
 
+struct audited_write {
+	struct hpcnet_req *r;
+	hpcnet_write_fn fn;
+	void *arg;
+	int status;
+};
+
+/* The handler's write, then its call's row, in one savepoint of one group
+ * commit: either both are durable or neither is. The row is appended
+ * after the change, at the head as it is inside this batch, so rows of
+ * writes batched together chain in commit order. */
+static int audited_fn(struct hpcnet_db *db, void *arg)
+{
+	struct audited_write *aw = arg;
+	struct audit_draft d;
+	int rc = aw->fn(db, aw->arg);
+
+	if (rc != 0)
+		return rc;
+	draft(aw->r, aw->status, 0, &d);
+	rc = hpcnet_store_audit_append(db, &d.row);
+	return rc < 0 ? rc : 0;
+}
+
+int hpcnet_audit_write(struct hpcnet_req *r, hpcnet_write_fn fn, void *arg)
+{
+	struct audited_write aw = { .r = r, .fn = fn, .arg = arg,
+				    .status = r->audit_status ? r->audit_status : 200 };
+	int rc;
+
+	if (!r->in_handler || r->audit_later || r->audit_committed || !audited(r))
+		return hpcnet_store_write(r->hub->store, fn, arg);
+	rc = hpcnet_store_write(r->hub->store, audited_fn, &aw);
+	if (rc == 0)
+		r->audit_committed = aw.status;
+	/* It points into the handler's frame: keep a copy, not the pointer. */
+	if (r->audit_object_out && !r->audit_object[0])
+		snprintf(r->audit_object, sizeof(r->audit_object), "%s", r->audit_object_out);
+	r->audit_object_out = NULL;
+	return rc;
+}
+
 void hpcnet_audit_record(struct hpcnet_req *r)
 {
-	struct hpcnet_audit_row row = { .at = hpcnet_now_ms(), .source_ip = r->ip,
-					.method = r->method, .status = r->status };
-	char otype[32], oid[sizeof(r->audit_object)] = "", tried[64];
-	json_t *signed_in = json_object_get(json_object_get(r->json, "user"), "id");
+	struct audit_draft d;
 	int rc;
 
 	if (!audited(r))
 		return;
-	row.route = r->route->pattern;
-	if (r->user_id[0]) {
-		row.actor_type = "user";
-		row.actor_id = r->user_id;
-		row.actor_name = r->user_name;
-	} else if (r->center_id[0]) {
-		row.actor_type = "agent";
-		row.actor_id = r->center_id;
-		row.actor_name = "";
-	} else if (r->status < 300 && json_is_string(signed_in)) {
-		/* A sign-in: the actor is who got the token. */
-		row.actor_type = "user";
-		row.actor_id = json_string_value(signed_in);
-		row.actor_name = json_string_value(json_object_get(json_object_get(r->json, "user"),
-								   "name"));
-	} else {
-		/* A refused sign-in: keep the name it tried (never the password),
-		 * so guessing at one account shows in the log. */
-		row.actor_type = "anonymous";
-		row.actor_id = "";
-		row.actor_name = claimed_name(r, tried, sizeof(tried));
-	}
-	if (!row.actor_name)
-		row.actor_name = "";
-	object_type(row.route, otype, sizeof(otype));
-	row.object_type = otype;
-	if (r->audit_object[0])
-		snprintf(oid, sizeof(oid), "%s", r->audit_object);
-	else if (r->params[0])
-		snprintf(oid, sizeof(oid), "%s", r->params[0]);
-	else if (r->status < 300 && json_is_string(json_object_get(r->json, "id")))
-		snprintf(oid, sizeof(oid), "%s", json_string_value(json_object_get(r->json, "id")));
-	row.object_id = oid;
-	rc = hpcnet_req_write(r, append_fn, &row);
+	/* Its row went in with its change and announced this very answer. */
+	if (r->audit_committed && r->audit_committed == r->status)
+		return;
+	if (r->audit_committed)
+		hpcnet_warn("audit: %s %s committed its change announcing %d but answered %d;"
+			    " recording the answer too", r->method, r->path, r->audit_committed,
+			    r->status);
+	draft(r, r->status, 1, &d);
+	rc = hpcnet_req_write(r, append_fn, &d.row);
 	if (rc < 0)
 		hpcnet_error("audit: cannot record %s %s (%d): %s", r->method, r->path, r->status,
 			     hpcnet_strerror(rc));

@@ -100,8 +100,28 @@ static int reply_with_join(struct hpcnet_req *r, int status, const char *id, con
 	return hpcnet_reply_json(r, status, c);
 }
 
+struct join_write {
+	const char *id, *name, *hash;
+	int64_t expires;
+};
+
+static int center_create_fn(struct hpcnet_db *db, void *arg)
+{
+	struct join_write *w = arg;
+
+	return hpcnet_store_center_create(db, w->id, w->name, w->hash, w->expires);
+}
+
+static int set_join_fn(struct hpcnet_db *db, void *arg)
+{
+	struct join_write *w = arg;
+
+	return hpcnet_store_center_set_join(db, w->id, w->hash, w->expires);
+}
+
 int hpcnet_h_centers_create(struct hpcnet_req *r)
 {
+	struct join_write w;
 	char secret[64], hash[HPCNET_SHA256_HEX_LEN], id[HPCNET_ID_LEN];
 	int64_t expires = hpcnet_now_ms() + JOIN_TTL_MS;
 	json_t *body = NULL, *errors;
@@ -121,7 +141,10 @@ int hpcnet_h_centers_create(struct hpcnet_req *r)
 	}
 	new_join_token(secret, hash);
 	hpcnet_id_new("ctr", id);
-	rc = hpcnet_store_center_create(hpcnet_req_db(r), id, name, hash, expires);
+	w = (struct join_write){ .id = id, .name = name, .hash = hash, .expires = expires };
+	r->audit_status = 201;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
+	rc = hpcnet_req_write(r, center_create_fn, &w);
 	if (rc == HPCNET_EEXIST)
 		hpcnet_reply_problem(r, 409, "center '%s' already exists; issue a new join token with"
 					     " POST /api/v1/centers/%s/join-token", name, name);
@@ -136,6 +159,7 @@ out:
 
 int hpcnet_h_centers_join_token(struct hpcnet_req *r)
 {
+	struct join_write w;
 	char secret[64], hash[HPCNET_SHA256_HEX_LEN], id[HPCNET_ID_LEN];
 	int64_t expires = hpcnet_now_ms() + JOIN_TTL_MS;
 	json_t *row = NULL;
@@ -146,7 +170,8 @@ int hpcnet_h_centers_join_token(struct hpcnet_req *r)
 	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(row, "id")));
 	json_decref(row);
 	new_join_token(secret, hash);
-	rc = hpcnet_store_center_set_join(hpcnet_req_db(r), id, hash, expires);
+	w = (struct join_write){ .id = id, .hash = hash, .expires = expires };
+	rc = hpcnet_req_write(r, set_join_fn, &w);
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
 	return reply_with_join(r, 200, id, secret, expires);

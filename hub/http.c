@@ -64,7 +64,7 @@ void hpcnet_req_db_release(struct hpcnet_req *r)
 int hpcnet_req_write(struct hpcnet_req *r, int (*fn)(struct hpcnet_db *db, void *arg), void *arg)
 {
 	hpcnet_req_db_release(r);
-	return hpcnet_store_write(r->hub->store, fn, arg);
+	return hpcnet_audit_write(r, fn, arg);
 }
 
 int hpcnet_req_peer_gone(struct hpcnet_req *r)
@@ -318,7 +318,9 @@ static void authorize_and_handle(struct hpcnet_req *r, const struct hpcnet_route
 	}
 	if (hpcnet_perm_route(r, rule) < 0)
 		return;
+	r->in_handler = 1;
 	rt->handler(r);
+	r->in_handler = 0;
 	if (!r->status)
 		hpcnet_reply_error(r, HPCNET_EINVAL);
 	/* A rule about one object must have been checked against it: a

@@ -88,6 +88,16 @@ struct hpcnet_req {
 	/* what the call touched, for the audit log; handlers that create an
 	 * object set it, else the route's {id} is used */
 	char audit_object[HPCNET_ID_LEN + 64];
+	/* what the handler answers once its write commits (0: 200); the row
+	 * written with the change says so (hub/audit.h) */
+	int audit_status;
+	const char *audit_object_out; /* or the id a write fills in (made inside it) */
+	/* a sign-in's actor (no caller yet): who gets the session or token */
+	char audit_actor_id[HPCNET_ID_LEN];
+	char audit_actor_name[128];
+	int audit_later;     /* the next writes are steps before the change: no row */
+	int audit_committed; /* the status the committed row announced, 0: none yet */
+	int in_handler;      /* the route's handler is running */
 
 	/* the reply */
 	int status;
@@ -119,7 +129,11 @@ struct hpcnet_db *hpcnet_req_db(struct hpcnet_req *r);
 void hpcnet_req_db_release(struct hpcnet_req *r);
 /* Runs fn in the store's next group commit (hub/store/writer.h) and returns
  * its result once durable. Gives back the request's own connection first:
- * a request waiting in the queue must not hold one the leader needs. */
+ * a request waiting in the queue must not hold one the leader needs. The
+ * first write of an audited call that returns 0 carries the call's audit
+ * row in the same transaction (hpcnet_audit_write, hub/audit.h): set
+ * r->audit_status (and r->audit_object for a create) before it when the
+ * answer is not 200 / the object is not the route's {id}. */
 int hpcnet_req_write(struct hpcnet_req *r, int (*fn)(struct hpcnet_db *db, void *arg), void *arg);
 /* 1 when the client has closed its end (its process died or gave up), so
  * an answer would reach no one: a long-poll checks before it hands out

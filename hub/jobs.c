@@ -469,7 +469,11 @@ int hpcnet_h_jobs_submit(struct hpcnet_req *r)
 	jr.row.submitted_at = hpcnet_now_ms();
 	sw = (struct submit_write){ .row = &jr.row, .key = key, .hash = hash, .est = &est,
 				    .billing = &r->hub->billing };
+	r->audit_status = 201;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
 	rc = hpcnet_req_write(r, submit_fn, &sw);
+	if (rc == 1) /* a replay changed nothing: its row names the earlier job */
+		snprintf(r->audit_object, sizeof(r->audit_object), "%s", sw.existing);
 	if (rc == HPCNET_EFUNDS) {
 		reply_funds(r, &sw);
 	} else if (rc == HPCNET_EQUOTA) {

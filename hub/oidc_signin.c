@@ -149,7 +149,11 @@ int hpcnet_oidc_signin(struct hpcnet_req *r, const char *id_token, json_t **user
 	orgs = json_is_array(oc) ? json_incref(oc) : json_is_string(oc) ? json_pack("[O]", oc)
 									   : json_array();
 	w.orgs = orgs;
+	/* A step before the call's change (the token it hands out): the
+	 * call's audit row goes in with the token. */
+	r->audit_later = 1;
 	rc = hpcnet_req_write(r, link_fn, &w);
+	r->audit_later = 0;
 	if (rc == HPCNET_ENOTFOUND) {
 		hpcnet_reply_problem(r, 403, "no hpcnet account is linked to this identity and this hub"
 					     " does not create accounts on first sign-in: ask an"

@@ -109,6 +109,8 @@ int hpcnet_h_orgs_create(struct hpcnet_req *r)
 	w.kind = kind;
 	w.by = r->user_id;
 	w.admin_id = admin ? json_string_value(json_object_get(admin, "id")) : NULL;
+	r->audit_status = 201;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
 	rc = hpcnet_req_write(r, org_create_fn, &w);
 	if (rc == HPCNET_EEXIST) {
 		hpcnet_reply_problem(r, 409, "an org named '%s' already exists", w.name);
@@ -214,6 +216,7 @@ int hpcnet_h_orgs_member_set(struct hpcnet_req *r)
 	}
 	w.org_id = json_string_value(json_object_get(org, "id"));
 	w.user_id = json_string_value(json_object_get(user, "id"));
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s/%s", w.org_id, w.user_id);
 	rc = hpcnet_req_write(r, member_fn, &w);
 	if (rc == HPCNET_ECONFLICT) {
 		hpcnet_reply_problem(r, 409, "'%s' is the org's last admin: make another member admin"
@@ -250,6 +253,8 @@ int hpcnet_h_orgs_member_remove(struct hpcnet_req *r)
 	}
 	w.org_id = json_string_value(json_object_get(org, "id"));
 	w.user_id = json_string_value(json_object_get(user, "id"));
+	r->audit_status = 204;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s/%s", w.org_id, w.user_id);
 	rc = hpcnet_req_write(r, member_fn, &w);
 	if (rc == HPCNET_ECONFLICT)
 		hpcnet_reply_problem(r, 409, "'%s' is the org's last admin: make another member admin"

@@ -158,6 +158,8 @@ int hpcnet_h_prices_set(struct hpcnet_req *r)
 	w.id = id;
 	w.items = items;
 	w.center_id = json_string_value(json_object_get(c, "id"));
+	r->audit_status = 201;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
 	rc = hpcnet_req_write(r, price_fn, &w);
 	if (rc == 0)
 		rc = hpcnet_store_price_get(hpcnet_req_db(r), id, &row);
@@ -180,8 +182,11 @@ struct decide_write {
 static int decide_fn(struct hpcnet_db *db, void *arg)
 {
 	struct decide_write *w = arg;
+	int rc = hpcnet_store_price_decide(db, w->id, w->status, w->by, hpcnet_now_ms());
 
-	return hpcnet_store_price_decide(db, w->id, w->status, w->by, hpcnet_now_ms());
+	/* 0 when this call decided it (the change its audit row goes in
+	 * with), 1 when it was decided already (nothing changed). */
+	return rc < 0 ? rc : rc > 0 ? 0 : 1;
 }
 
 /* approve and reject: the path's last segment says which. */
@@ -201,12 +206,12 @@ int hpcnet_h_prices_decide(struct hpcnet_req *r)
 	json_decref(row);
 	row = NULL;
 	rc = hpcnet_req_write(r, decide_fn, &w);
-	if (rc == 0) {
+	if (rc == 1) {
 		hpcnet_reply_problem(r, 409, "price list %s was already decided; set a new one to change"
 				     " prices", r->params[0]);
 		return 0;
 	}
-	if (rc > 0)
+	if (rc == 0)
 		rc = hpcnet_store_price_get(hpcnet_req_db(r), r->params[0], &row);
 	if (rc >= 0)
 		rc = hpcnet_store_price_in_force(r->db, json_string_value(json_object_get(row,

@@ -58,8 +58,37 @@ int hpcnet_h_projects_list(struct hpcnet_req *r)
 	return 0;
 }
 
+struct project_write {
+	const char *id, *org_id, *name, *desc, *by; /* create */
+	const char *project_id, *user_id;           /* membership */
+};
+
+static int project_create_fn(struct hpcnet_db *db, void *arg)
+{
+	struct project_write *w = arg;
+
+	return hpcnet_store_project_create(db, w->id, w->org_id, w->name, w->desc, w->by);
+}
+
+static int member_add_fn(struct hpcnet_db *db, void *arg)
+{
+	struct project_write *w = arg;
+
+	return hpcnet_store_project_member_add(db, w->project_id, w->user_id);
+}
+
+/* The store's 1 removed / 0 none as a write's 0 changed / 1 nothing. */
+static int member_remove_fn(struct hpcnet_db *db, void *arg)
+{
+	struct project_write *w = arg;
+	int rc = hpcnet_store_project_member_remove(db, w->project_id, w->user_id);
+
+	return rc < 0 ? rc : !rc;
+}
+
 int hpcnet_h_projects_create(struct hpcnet_req *r)
 {
+	struct project_write w;
 	json_t *body = NULL, *errors, *org = NULL, *p = NULL;
 	const char *name, *desc;
 	char id[HPCNET_ID_LEN];
@@ -80,16 +109,19 @@ int hpcnet_h_projects_create(struct hpcnet_req *r)
 		goto out;
 	desc = json_string_value(json_object_get(body, "description"));
 	hpcnet_id_new("prj", id);
-	rc = hpcnet_store_project_create(hpcnet_req_db(r), id,
-					 json_string_value(json_object_get(org, "id")), name,
-					 desc ? desc : "", r->user_id);
+	w = (struct project_write){ .id = id, .name = name, .desc = desc ? desc : "",
+				    .org_id = json_string_value(json_object_get(org, "id")),
+				    .by = r->user_id };
+	r->audit_status = 201;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
+	rc = hpcnet_req_write(r, project_create_fn, &w);
 	if (rc == HPCNET_EEXIST) {
 		hpcnet_reply_problem(r, 409, "org '%s' already has a project '%s'",
 				     json_string_value(json_object_get(org, "name")), name);
 		goto out;
 	}
 	if (rc == 0)
-		rc = hpcnet_store_project_get(r->db, id, &p);
+		rc = hpcnet_store_project_get(hpcnet_req_db(r), id, &p);
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);
 		goto out;
@@ -140,6 +172,7 @@ int hpcnet_h_projects_members(struct hpcnet_req *r)
 int hpcnet_h_projects_member_add(struct hpcnet_req *r)
 {
 	json_t *p = NULL, *body = NULL, *errors, *user = NULL;
+	struct project_write w;
 	const char *key, *pid, *uid;
 	char role[16];
 	int rc;
@@ -164,13 +197,15 @@ int hpcnet_h_projects_member_add(struct hpcnet_req *r)
 				     key, json_string_value(json_object_get(p, "org_name")));
 		goto out;
 	}
-	if (rc > 0)
-		rc = hpcnet_store_project_member_add(r->db, pid, uid);
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s/%s", pid, uid);
+	if (rc > 0) {
+		w = (struct project_write){ .project_id = pid, .user_id = uid };
+		rc = hpcnet_req_write(r, member_add_fn, &w);
+	}
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);
 		goto out;
 	}
-	snprintf(r->audit_object, sizeof(r->audit_object), "%s/%s", pid, uid);
 	reply_members(r, pid);
 out:
 	json_decref(user);
@@ -182,6 +217,7 @@ out:
 int hpcnet_h_projects_member_remove(struct hpcnet_req *r)
 {
 	json_t *p = NULL, *user = NULL;
+	struct project_write w;
 	const char *pid, *uid;
 	int rc;
 
@@ -193,11 +229,13 @@ int hpcnet_h_projects_member_remove(struct hpcnet_req *r)
 	}
 	pid = json_string_value(json_object_get(p, "id"));
 	uid = json_string_value(json_object_get(user, "id"));
-	rc = hpcnet_store_project_member_remove(r->db, pid, uid);
+	w = (struct project_write){ .project_id = pid, .user_id = uid };
+	r->audit_status = 204;
 	snprintf(r->audit_object, sizeof(r->audit_object), "%s/%s", pid, uid);
+	rc = hpcnet_req_write(r, member_remove_fn, &w);
 	if (rc < 0)
 		hpcnet_reply_error(r, rc);
-	else if (rc == 0)
+	else if (rc == 1)
 		hpcnet_reply_problem(r, 404, "'%s' is not a member of this project", r->params[1]);
 	else
 		hpcnet_reply_raw(r, 204, "application/json", "", 0);

@@ -72,23 +72,46 @@ static int parse_grant(struct hpcnet_req *r, json_t *body, char *user_id, char *
 	return 0;
 }
 
+struct grant_write {
+	const char *user_id, *role, *scope, *by;
+};
+
+static int grant_add_fn(struct hpcnet_db *db, void *arg)
+{
+	struct grant_write *w = arg;
+
+	return hpcnet_store_grant_add(db, w->user_id, w->role, w->scope, w->by);
+}
+
+/* The store's 1 revoked / 0 none as a write's 0 changed / 1 nothing. */
+static int grant_remove_fn(struct hpcnet_db *db, void *arg)
+{
+	struct grant_write *w = arg;
+	int rc = hpcnet_store_grant_remove(db, w->user_id, w->role, w->scope);
+
+	return rc < 0 ? rc : !rc;
+}
+
 int hpcnet_h_roles_grant(struct hpcnet_req *r)
 {
+	struct grant_write w;
 	char user_id[HPCNET_ID_LEN], scope[HPCNET_ID_LEN];
 	json_t *body = NULL, *rows = NULL;
 	int rc;
 
 	if (hpcnet_req_json(r, &body) < 0 || parse_grant(r, body, user_id, scope) < 0)
 		goto out;
-	rc = hpcnet_store_grant_add(hpcnet_req_db(r), user_id,
-				    json_string_value(json_object_get(body, "role")), scope, r->user_id);
+	w = (struct grant_write){ .user_id = user_id, .scope = scope, .by = r->user_id,
+				  .role = json_string_value(json_object_get(body, "role")) };
+	r->audit_status = 201;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", user_id);
+	rc = hpcnet_req_write(r, grant_add_fn, &w);
 	if (rc == 0)
-		rc = hpcnet_store_grant_list(r->db, user_id, &rows);
+		rc = hpcnet_store_grant_list(hpcnet_req_db(r), user_id, &rows);
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);
 		goto out;
 	}
-	snprintf(r->audit_object, sizeof(r->audit_object), "%s", user_id);
 	hpcnet_reply_json(r, 201, hpcnet_view_page(rows));
 out:
 	json_decref(rows);
@@ -98,18 +121,21 @@ out:
 
 int hpcnet_h_roles_revoke(struct hpcnet_req *r)
 {
+	struct grant_write w;
 	char user_id[HPCNET_ID_LEN], scope[HPCNET_ID_LEN];
 	json_t *body = NULL;
 	int rc;
 
 	if (hpcnet_req_json(r, &body) < 0 || parse_grant(r, body, user_id, scope) < 0)
 		goto out;
-	rc = hpcnet_store_grant_remove(hpcnet_req_db(r), user_id,
-				       json_string_value(json_object_get(body, "role")), scope);
+	w = (struct grant_write){ .user_id = user_id, .scope = scope,
+				  .role = json_string_value(json_object_get(body, "role")) };
+	r->audit_status = 204;
 	snprintf(r->audit_object, sizeof(r->audit_object), "%s", user_id);
+	rc = hpcnet_req_write(r, grant_remove_fn, &w);
 	if (rc < 0)
 		hpcnet_reply_error(r, rc);
-	else if (rc == 0)
+	else if (rc == 1)
 		hpcnet_reply_problem(r, 404, "the user does not hold that role");
 	else
 		hpcnet_reply_raw(r, 204, "application/json", "", 0);

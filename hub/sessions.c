@@ -93,6 +93,12 @@ int hpcnet_h_sessions_create(struct hpcnet_req *r)
 			       .user_id = json_string_value(json_object_get(user, "id")),
 			       .now = hpcnet_now_ms() };
 	w.expires_at = w.now + r->hub->session_max_ms;
+	r->audit_status = 201;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
+	snprintf(r->audit_actor_id, sizeof(r->audit_actor_id), "%s", w.user_id);
+	snprintf(r->audit_actor_name, sizeof(r->audit_actor_name), "%s",
+		 json_is_string(json_object_get(user, "name"))
+			 ? json_string_value(json_object_get(user, "name")) : "");
 	rc = hpcnet_req_write(r, create_fn, &w);
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);
@@ -140,6 +146,7 @@ int hpcnet_h_sessions_delete(struct hpcnet_req *r)
 
 	if (!r->session_id[0])
 		return not_a_session(r);
+	r->audit_status = 204;
 	rc = hpcnet_req_write(r, revoke_fn, r->session_id);
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);

@@ -94,6 +94,8 @@ int hpcnet_h_signup(struct hpcnet_req *r)
 	hpcnet_id_new("usr", id);
 	w.id = id;
 	w.pwhash = pwhash;
+	r->audit_status = 201;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
 	rc = hpcnet_req_write(r, signup_fn, &w);
 	if (w.bad_invite) {
 		hpcnet_reply_problem(r, 403, "this invite code is unknown, used or expired: ask your"
@@ -118,10 +120,24 @@ out:
 	return 0;
 }
 
+struct invite_write {
+	const char *id, *hash, *org_id, *role, *by;
+	int64_t expires_at;
+};
+
+static int invite_fn(struct hpcnet_db *db, void *arg)
+{
+	struct invite_write *w = arg;
+
+	return hpcnet_store_invite_create(db, w->id, w->hash, w->org_id, w->role, w->by,
+					  w->expires_at);
+}
+
 int hpcnet_h_invites_create(struct hpcnet_req *r)
 {
 	char secret[64], hash[HPCNET_SHA256_HEX_LEN], id[HPCNET_ID_LEN];
 	json_t *org = NULL, *body = NULL, *errors;
+	struct invite_write w;
 	const char *role;
 	int64_t ttl, now = hpcnet_now_ms();
 	int rc;
@@ -147,14 +163,16 @@ int hpcnet_h_invites_create(struct hpcnet_req *r)
 	hpcnet_crypto_token("hpci_", secret, sizeof(secret));
 	hpcnet_crypto_sha256_hex(secret, strlen(secret), hash);
 	hpcnet_id_new("inv", id);
-	rc = hpcnet_store_invite_create(hpcnet_req_db(r), id, hash,
-					json_string_value(json_object_get(org, "id")), role, r->user_id,
-					now + ttl * 1000);
+	w = (struct invite_write){ .id = id, .hash = hash, .role = role, .by = r->user_id,
+				   .org_id = json_string_value(json_object_get(org, "id")),
+				   .expires_at = now + ttl * 1000 };
+	r->audit_status = 201;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
+	rc = hpcnet_req_write(r, invite_fn, &w);
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);
 		goto out;
 	}
-	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
 	hpcnet_reply_json(r, 201, json_pack("{s:s, s:s, s:O, s:s, s:o}", "id", id, "code", secret,
 					    "org", json_object_get(org, "name"), "role", role,
 					    "expires_at", hpcnet_view_time_ms(now + ttl * 1000)));

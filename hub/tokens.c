@@ -28,8 +28,30 @@ static const struct hpcnet_field token_fields[] = {
 	{ 0 },
 };
 
+struct token_write {
+	const char *id, *hash, *user_id, *name;
+	int64_t expires_at;
+};
+
+static int token_create_fn(struct hpcnet_db *db, void *arg)
+{
+	struct token_write *w = arg;
+
+	return hpcnet_store_token_create(db, w->id, w->hash, w->user_id, w->name, w->expires_at);
+}
+
+/* The store's 1 revoked / 0 none as a write's 0 changed / 1 nothing. */
+static int token_revoke_fn(struct hpcnet_db *db, void *arg)
+{
+	struct hpcnet_req *r = arg;
+	int rc = hpcnet_store_token_revoke(db, r->user_id, r->params[0]);
+
+	return rc < 0 ? rc : !rc;
+}
+
 int hpcnet_h_tokens_create(struct hpcnet_req *r)
 {
+	struct token_write w;
 	char secret[64], hash[HPCNET_SHA256_HEX_LEN], id[HPCNET_ID_LEN];
 	json_t *body = NULL, *errors, *user = NULL, *out;
 	const char *id_token;
@@ -60,12 +82,19 @@ int hpcnet_h_tokens_create(struct hpcnet_req *r)
 	hpcnet_crypto_token("hpcn_", secret, sizeof(secret));
 	hpcnet_crypto_sha256_hex(secret, strlen(secret), hash);
 	hpcnet_id_new("tok", id);
-	rc = hpcnet_store_token_create(hpcnet_req_db(r), id, hash,
-				       json_string_value(json_object_get(user, "id")),
-				       json_string_value(json_object_get(body, "name"))
-					       ? json_string_value(json_object_get(body, "name"))
-					       : "cli",
-				       now + ttl * 1000);
+	w = (struct token_write){ .id = id, .hash = hash, .expires_at = now + ttl * 1000,
+				  .user_id = json_string_value(json_object_get(user, "id")),
+				  .name = json_string_value(json_object_get(body, "name"))
+						  ? json_string_value(json_object_get(body, "name"))
+						  : "cli" };
+	/* A sign-in: the row's actor is who gets the token. */
+	r->audit_status = 201;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
+	snprintf(r->audit_actor_id, sizeof(r->audit_actor_id), "%s", w.user_id);
+	snprintf(r->audit_actor_name, sizeof(r->audit_actor_name), "%s",
+		 json_is_string(json_object_get(user, "name"))
+			 ? json_string_value(json_object_get(user, "name")) : "");
+	rc = hpcnet_req_write(r, token_create_fn, &w);
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);
 		goto out;
@@ -104,10 +133,11 @@ int hpcnet_h_tokens_revoke(struct hpcnet_req *r)
 	r->perm_checked = 1;
 	if (!hpcnet_id_valid("tok", r->params[0]))
 		return hpcnet_reply_problem(r, 404, "no such token: '%s'", r->params[0]);
-	rc = hpcnet_store_token_revoke(hpcnet_req_db(r), r->user_id, r->params[0]);
+	r->audit_status = 204;
+	rc = hpcnet_req_write(r, token_revoke_fn, r);
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
-	if (rc == 0)
+	if (rc == 1)
 		return hpcnet_reply_problem(r, 404, "no such token of yours: '%s'", r->params[0]);
 	return hpcnet_reply_raw(r, 204, "application/json", "", 0);
 }

@@ -126,12 +126,12 @@ int hpcnet_h_users_password(struct hpcnet_req *r)
 	w = (struct password_write){ .user_id = r->user_id, .hash = hash,
 				     .keep_token = r->token_id[0] ? r->token_id : NULL,
 				     .keep_session = r->session_id[0] ? r->session_id : NULL };
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", r->user_id);
 	rc = hpcnet_req_write(r, password_fn, &w);
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);
 		goto out;
 	}
-	snprintf(r->audit_object, sizeof(r->audit_object), "%s", r->user_id);
 	hpcnet_reply_json(r, 200, json_pack("{s:b, s:i}", "changed", 1, "tokens_revoked", w.revoked));
 out:
 	json_decref(u);
@@ -237,8 +237,22 @@ static int create_user(struct hpcnet_db *db, const char *name, const char *pw, c
 	return rc;
 }
 
+struct user_write {
+	const char *id, *name, *role;
+	char hash[HPCNET_PWHASH_LEN];
+};
+
+static int user_create_fn(struct hpcnet_db *db, void *arg)
+{
+	struct user_write *w = arg;
+
+	return hpcnet_store_user_create(db, w->id, w->name, w->hash, w->role);
+}
+
 int hpcnet_h_users_create(struct hpcnet_req *r)
 {
+	char id[HPCNET_ID_LEN];
+	struct user_write w;
 	json_t *body = NULL, *errors, *u = NULL;
 	const char *name, *role;
 	int rc;
@@ -258,8 +272,20 @@ int hpcnet_h_users_create(struct hpcnet_req *r)
 		hpcnet_reply_invalid(r, errors);
 		goto out;
 	}
-	rc = create_user(hpcnet_req_db(r), name,
-			 json_string_value(json_object_get(body, "password")), role, &u);
+	if (hpcnet_crypto_password_hash(json_string_value(json_object_get(body, "password")),
+					w.hash) < 0) {
+		hpcnet_reply_error(r, HPCNET_ESTORE);
+		goto out;
+	}
+	hpcnet_id_new("usr", id);
+	w.id = id;
+	w.name = name;
+	w.role = role;
+	r->audit_status = 201;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
+	rc = hpcnet_req_write(r, user_create_fn, &w);
+	if (rc == 0)
+		rc = hpcnet_store_user_by_id(hpcnet_req_db(r), id, &u);
 	if (rc == HPCNET_EEXIST)
 		hpcnet_reply_problem(r, 409, "user '%s' already exists", name);
 	else if (rc < 0)

@@ -51,13 +51,22 @@ int hpcnet_store_center_join(struct hpcnet_db *db, const char *join_hash, const 
 	rc = hpcnet_db_get_json(db, center, "SELECT " CENTER_COLS " FROM centers"
 					    " WHERE join_token_hash = ? AND join_token_expires_at > ?",
 				"ti", join_hash, now);
-	if (rc <= 0)
+	if (rc == 0) {
+		/* Spent by this very credential: the same join again (the agent
+		 * lost the answer). Until a new join token replaces it. */
+		rc = hpcnet_db_get_json(db, center, "SELECT " CENTER_COLS " FROM centers"
+					" WHERE join_token_hash = ? AND join_token_expires_at IS NULL"
+					" AND agent_token_hash = ?", "tt", join_hash, agent_hash);
+		return rc < 0 ? rc : rc ? 2 : 0;
+	}
+	if (rc < 0)
 		return rc;
 	/* Spending the join token and setting the credential in one statement:
-	 * a join token can never produce two credentials. */
-	rc = hpcnet_db_exec(db, "UPDATE centers SET join_token_hash = NULL, join_token_expires_at = NULL,"
+	 * a join token can never produce two credentials. The spent token's
+	 * hash stays (without an expiry) to recognize a repeated join. */
+	rc = hpcnet_db_exec(db, "UPDATE centers SET join_token_expires_at = NULL,"
 				" agent_token_hash = ?, adapter = ?, agent_version = ?"
-				" WHERE id = ? AND join_token_hash = ?",
+				" WHERE id = ? AND join_token_hash = ? AND join_token_expires_at IS NOT NULL",
 			    "ttttt", agent_hash, adapter, version,
 			    json_string_value(json_object_get(*center, "id")), join_hash);
 	if (rc <= 0) {

@@ -60,7 +60,9 @@ int hpcnet_store_center_list(struct hpcnet_db *db, json_t **out);
 int hpcnet_store_center_set_join(struct hpcnet_db *db, const char *id, const char *join_hash,
 				 int64_t expires_at);
 /* Spends a join token: sets the agent credential hash. 1 joined, 0 no
- * such (or expired) token. *center gets the center row. */
+ * such (or expired) token, 2 this token was already spent by this very
+ * agent_hash (a repeated join: nothing changes). *center gets the center
+ * row (1 and 2). */
 int hpcnet_store_center_join(struct hpcnet_db *db, const char *join_hash, const char *agent_hash,
 			     const char *adapter, const char *version, int64_t now,
 			     json_t **center);

@@ -333,6 +333,7 @@ static void test_upgrade_from_v1(void **state)
 		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 		free(sql);
 	}
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE join_secret", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
@@ -393,6 +394,30 @@ static void test_credential(void **state)
 
 	assert_int_equal(hpcnet_journal_cred_forget(f->j), 0);
 	assert_int_equal(hpcnet_journal_cred_load(f->j, &got), HPCNET_ENOTFOUND);
+}
+
+/* The secret made before a join survives a restart, is tied to its join
+ * token, and is gone once the credential is saved. */
+static void test_join_secret(void **state)
+{
+	struct fixture *f = *state;
+	struct hpcnet_journal_cred c = { 0 };
+	char s1[128], s2[128], s3[128];
+
+	assert_int_equal(hpcnet_journal_join_secret(f->j, "hpcj_one", s1, sizeof(s1)), 0);
+	assert_true(strncmp(s1, "hpca_", 5) == 0 && strlen(s1) > 30);
+	reopen(f); /* the agent was killed after the hub's answer */
+	assert_int_equal(hpcnet_journal_join_secret(f->j, "hpcj_one", s2, sizeof(s2)), 0);
+	assert_string_equal(s1, s2);
+	/* another join token: a fresh secret */
+	assert_int_equal(hpcnet_journal_join_secret(f->j, "hpcj_two", s3, sizeof(s3)), 0);
+	assert_string_not_equal(s3, s1);
+	snprintf(c.hub_url, sizeof(c.hub_url), "http://127.0.0.1:8080");
+	snprintf(c.center_id, sizeof(c.center_id), "ctr_01");
+	snprintf(c.agent_token, sizeof(c.agent_token), "%s", s3);
+	assert_int_equal(hpcnet_journal_cred_save(f->j, &c), 0);
+	assert_int_equal(hpcnet_journal_join_secret(f->j, "hpcj_two", s2, sizeof(s2)), 0);
+	assert_string_not_equal(s2, s3);
 }
 
 static void test_transaction_rollback(void **state)
@@ -463,6 +488,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_upgrade_from_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_offsets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credential, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_join_secret, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transaction_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
