@@ -58,7 +58,8 @@ extern char **environ;
 #define LOG_TAIL_LINES 25
 
 static const char usage[] =
-	"Usage: hpcnet up [--port P] [--data DIR] [--centers N] [--listen-host H] [--json]\n"
+	"Usage: hpcnet up [--port P] [--data DIR] [--centers N] [--listen-host H]\n"
+	"                 [--currency CODE] [--json]\n"
 	"Runs a hub and N centers (local adapter) on this machine, signs the CLI in as\n"
 	"user `demo`, and keeps them running until Ctrl-C. Everything is kept in DIR:\n"
 	"running it again resumes with all jobs.\n"
@@ -67,6 +68,7 @@ static const char usage[] =
 	"  --centers N       number of centers: alpha 8 cores/16G, beta 4/8G,\n"
 	"                    gamma 2/4G, then 4/8G each (default 2)\n"
 	"  --listen-host H   address the hub listens on (default 127.0.0.1)\n"
+	"  --currency CODE   the platform's currency, ISO 4217 (default CNY, the hub's)\n"
 	"  --json            print the endpoints as JSON once up\n";
 
 static const char *const center_names[] = {
@@ -94,6 +96,7 @@ struct center {
 
 struct up {
 	char *dir, *host, *url;
+	char currency[4]; /* "" = the hub's default */
 	int port, ncenters, json;
 	char admin_pw[128], demo_pw[128];
 	struct center *centers;
@@ -435,9 +438,13 @@ static int start_hub(struct up *u)
 					    : hpcnet_xasprintf("%s:%d", u->host, u->port);
 	char *db = hpcnet_xasprintf("sqlite:%s/hub.db", u->dir);
 	char *pw = hpcnet_xasprintf("HPCNET_ADMIN_PASSWORD=%s", u->admin_pw);
-	char *argv[] = { "hpcnet", "hub", "--listen", listen, "--db", db, NULL };
-	int rc = spawn(u, &u->hub, argv, pw);
+	char *argv[] = { "hpcnet", "hub", "--listen", listen, "--db", db, "--currency",
+			 u->currency, NULL };
+	int rc;
 
+	if (!u->currency[0])
+		argv[6] = NULL; /* the hub's default */
+	rc = spawn(u, &u->hub, argv, pw);
 	memset(pw, 0, strlen(pw));
 	free(pw);
 	free(listen);
@@ -934,6 +941,7 @@ static int parse_args(struct up *u, int argc, char **argv)
 		{ "data", required_argument, NULL, 'd' },
 		{ "centers", required_argument, NULL, 'n' },
 		{ "listen-host", required_argument, NULL, 'H' },
+		{ "currency", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -967,6 +975,15 @@ static int parse_args(struct up *u, int argc, char **argv)
 		case 'H':
 			free(u->host);
 			u->host = hpcnet_xstrdup(optarg);
+			break;
+		case 'c':
+			/* checked here so a typo is a usage error, not a hub that will not start */
+			if (strlen(optarg) != 3 || strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3) {
+				hpcnet_cli_errorf("--currency '%s' must be an ISO 4217 code such as"
+						  " CNY", optarg);
+				return HPCNET_CLI_EUSAGE;
+			}
+			memcpy(u->currency, optarg, 4);
 			break;
 		case 'j': u->json = 1; break;
 		case 'h': fputs(usage, stdout); return 1;

@@ -38,7 +38,7 @@ static void usage(FILE *f)
 		"                       (default 43200)\n"
 		"  --secure-cookies     mark the session cookie Secure: set it when users reach\n"
 		"                       the hub over HTTPS (e.g. through a TLS proxy)\n"
-		"  --currency CODE      the platform's currency, ISO 4217 (default EUR)\n"
+		"  --currency CODE      the platform's currency, ISO 4217 (default CNY)\n"
 		"  --commission PERCENT the platform's share of every charge (default 10;\n"
 		"                       up to two decimals, e.g. 12.5)\n"
 		"  --meter-tolerance PERCENT  flag usage a center reports further than this\n"
@@ -180,7 +180,7 @@ int hpcnet_hub_main(int argc, char **argv)
 	    hub.session_max_ms < 1000 || bad) {
 		fprintf(stderr, "hpcnet hub: bad arguments (--listen wants HOST:PORT, --center-ttl >= 1,"
 				" --max-body >= 1024, --session-idle and --session-max >= 1,"
-				" --currency three capitals such as EUR, --commission 0 to 100,"
+				" --currency three capitals such as CNY, --commission 0 to 100,"
 				" --meter-tolerance a whole percent, --signup open|invite|closed,"
 				" --disabled-user-jobs cancel|keep)\n");
 		usage(stderr);

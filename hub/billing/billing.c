@@ -15,7 +15,7 @@
 
 void hpcnet_billing_defaults(struct hpcnet_billing_cfg *cfg)
 {
-	snprintf(cfg->currency, sizeof(cfg->currency), "EUR");
+	snprintf(cfg->currency, sizeof(cfg->currency), "CNY");
 	cfg->commission_bp = 1000;
 	cfg->tolerance_pct = 5;
 }

@@ -44,7 +44,8 @@ struct hpcnet_billing_cfg {
 	int64_t tolerance_pct;              /* metering discrepancy flag */
 };
 
-/* The hub's defaults: EUR, 10 % commission, 5 % tolerance. */
+/* The hub's defaults: CNY (the users are Chinese universities and
+ * institutes; --currency changes it), 10 % commission, 5 % tolerance. */
 void hpcnet_billing_defaults(struct hpcnet_billing_cfg *cfg);
 
 /* The payer of a job (a store job row: org_id, user_id): its project's

@@ -88,7 +88,7 @@ class BillingTest(MoneyTest):
         self.assertEqual(r.json["needed"], need)
         self.assertEqual(r.json["available"], 0)
         self.assertIn("insufficient funds", r.json["detail"])
-        self.assertIn("1.20 EUR", r.json["detail"])
+        self.assertIn("1.20 CNY", r.json["detail"])
         self.assertEqual(self.c.all_jobs(u), [], "a refused job must not exist")
 
         self.topup("bob", 1000)
@@ -288,7 +288,7 @@ class BillingTest(MoneyTest):
         inv = self.c.get("/api/v1/invoices/2026-12", token=u).json
         self.assertEqual((inv["total"], inv["uncollected"]), (1000, 700))
         csv = self.c.get("/api/v1/invoices/2026-12?format=csv", token=u).body.decode()
-        self.assertIn(",uncollected,,,,,,7.00,EUR,", csv)
+        self.assertIn(",uncollected,,,,,,7.00,CNY,", csv)
         self.audit()
 
     def test_soft_quota_makes_jobs_wait(self):
@@ -531,7 +531,7 @@ class MoneyCliTest(MoneyTest):
         self.assertEqual(self.cli(self.u, "accounts", "topup", "user:ola", "5").returncode, 3)
         b = json.loads(self.cli(self.u, "balance", "--json").stdout)
         self.assertEqual(b["balance"], 1250)
-        self.assertIn(b"12.50 EUR", self.cli(self.u, "balance").stdout)
+        self.assertIn(b"12.50 CNY", self.cli(self.u, "balance").stdout)
 
         # 1 core x (60 + 60) s at 10 cents per core-second = 12.00 of 12.50
         r = self.cli(self.u, "submit", "--wait", "--time", "60s", "--wrap", "sleep 1")
@@ -613,6 +613,35 @@ class ChargeCrashTest(ClusterTest):
         self.assertEqual(earned[0][0], total)
         audit = self.c.get("/api/v1/ledger/audit", token=self.c.admin_token()).json
         self.assertTrue(audit["ok"], audit)
+
+
+class CurrencyTest(ClusterTest):
+    """The default currency is CNY (the platform's users are Chinese
+    universities and institutes); --currency keeps it configurable, and
+    every figure comes with the hub's code."""
+
+    def test_default_cny_and_configured_eur(self):
+        for hub_args, cur in (((), "CNY"), (("--currency", "EUR"), "EUR")):
+            type(self).c = c = Cluster("billing-cur", hub_args=hub_args).start_hub()
+            try:
+                admin = c.admin_token()
+                u = c.create_user("cui")
+                r = c.post("/api/v1/accounts/user:cui/topup", {"amount": 1234}, token=admin)
+                self.assertEqual(r.status, 201, r)
+                b = c.get("/api/v1/accounts/me", token=u).json
+                self.assertEqual((b["balance"], b["currency"]), (1234, cur))
+                other = "USD" if cur != "USD" else "CNY"
+                r = c.post("/api/v1/accounts/user:cui/topup", {"amount": 5, "currency": other},
+                           token=admin)
+                self.assertEqual(r.status // 100, 4, "a top-up in another currency: %s" % r)
+                with tempfile.TemporaryDirectory() as home:
+                    env = {"HOME": home, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                           "HPCNET_HUB": c.url, "HPCNET_TOKEN": u}
+                    out = subprocess.run([BIN, "balance"], capture_output=True, env=env,
+                                         timeout=60).stdout
+                self.assertIn(("12.34 %s" % cur).encode(), out)
+            finally:
+                c.stop()
 
 
 if __name__ == "__main__":

@@ -126,7 +126,7 @@ static void setup_world(struct world *w)
 		assert_int_equal(hpcnet_store_center_create(w->db, w->center[i], name, w->center[i],
 							    now + 3600000), 0);
 		hpcnet_id_new("prl", id);
-		assert_int_equal(hpcnet_store_price_insert(w->db, id, w->center[i], "EUR", prices[i],
+		assert_int_equal(hpcnet_store_price_insert(w->db, id, w->center[i], "CNY", prices[i],
 							   now - 1000, NULL, now - 1000), 0);
 		assert_int_equal(hpcnet_store_price_decide(w->db, id, "approved", NULL, now - 1000), 1);
 		w->sc[i] = (struct hpcnet_sched_center){ .id = w->center[i], .name = "c", .online = 1,
@@ -154,7 +154,7 @@ static void check_books(struct world *w)
 		struct hpcnet_balance b;
 		int64_t held = 0;
 
-		CHECK(w, hpcnet_ledger_balance(w->db, "user", w->user[i], "EUR", &b) == 0);
+		CHECK(w, hpcnet_ledger_balance(w->db, "user", w->user[i], "CNY", &b) == 0);
 		CHECK(w, b.balance >= -w->credit[i]);
 		for (k = 0; k < w->njobs; k++)
 			if (w->jobs[k].user == i && !w->jobs[k].charged)
@@ -164,7 +164,7 @@ static void check_books(struct world *w)
 	for (i = 0; i < NCENTERS; i++) {
 		struct hpcnet_balance b;
 
-		CHECK(w, hpcnet_ledger_balance(w->db, "center", w->center[i], "EUR", &b) == 0);
+		CHECK(w, hpcnet_ledger_balance(w->db, "center", w->center[i], "CNY", &b) == 0);
 		CHECK(w, b.balance >= 0);
 	}
 }
@@ -217,7 +217,7 @@ static void op_submit(struct world *w)
 					.walltime_s = j->walltime };
 	CHECK(w, hpcnet_billing_estimate(w->db, &w->cfg, &mj, w->sc, NCENTERS, &sj, now, &est) == 0);
 	CHECK(w, est.amount > 0);
-	CHECK(w, hpcnet_ledger_balance(w->db, "user", row.user_id, "EUR", &before) == 0);
+	CHECK(w, hpcnet_ledger_balance(w->db, "user", row.user_id, "CNY", &before) == 0);
 	hr = (struct hpcnet_hold_req){ .job_id = j->id, .payer_kind = "user",
 				       .payer_id = row.user_id, .est = &est, .now = now };
 	tx_begin(w);
@@ -347,7 +347,7 @@ static void op_credit(struct world *w)
 	/* Only raised: lowering a limit under a balance is an admin's act,
 	 * not a money movement, and not what this property is about. */
 	tx_begin(w);
-	CHECK(w, hpcnet_ledger_account(w->db, "user", w->user[u], "main", "EUR", hpcnet_now_ms(),
+	CHECK(w, hpcnet_ledger_account(w->db, "user", w->user[u], "main", "CNY", hpcnet_now_ms(),
 				       id) == 0);
 	CHECK(w, hpcnet_store_account_set_credit(w->db, id, limit) == 1);
 	tx_end(w, 1);
@@ -379,7 +379,7 @@ static void op_transfer(struct world *w)
 	if (a == b)
 		return;
 	snprintf(key, sizeof(key), "adjustment:k%d", k);
-	CHECK(w, hpcnet_ledger_balance(w->db, "user", w->user[a], "EUR", &before) == 0);
+	CHECK(w, hpcnet_ledger_balance(w->db, "user", w->user[a], "CNY", &before) == 0);
 	tx_begin(w);
 	rc = hpcnet_billing_transfer(w->db, &w->cfg, "user", w->user[a], "user", w->user[b], amount,
 				     key, NULL, "correction", hpcnet_now_ms());

@@ -247,7 +247,7 @@ static void test_tiers_across_jobs(void **state)
 	hpcnet_billing_defaults(&cfg);
 	hpcnet_id_new("prl", id);
 	/* 1 core-hour at 3600 (1 per core-second), then 1800 */
-	assert_int_equal(hpcnet_store_price_insert(f->db, id, f->center, "EUR",
+	assert_int_equal(hpcnet_store_price_insert(f->db, id, f->center, "CNY",
 		"[{\"resource\":\"core_hour\",\"tiers\":[{\"up_to\":1,\"price\":3600},{\"price\":1800}]}]",
 		now - 1000, NULL, now - 1000), 0);
 	assert_int_equal(hpcnet_store_price_decide(f->db, id, "approved", NULL, now - 1000), 1);
