@@ -54,7 +54,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const b of browsers) await b.ctx.close().catch(() => {});
+  for (const b of browsers) await b.close().catch(() => {});
   if (c) await c.stop();
 });
 
@@ -68,6 +68,13 @@ async function browser(locale) {
       "--disable-dev-shm-usage"],
   });
   const b = { ctx, dir, errors: [], expected: [] };
+  // Closes the browser and removes its profile directory (once).
+  b.close = async () => {
+    if (b.closed) return;
+    b.closed = true;
+    await ctx.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
   const page = ctx.pages()[0] || await ctx.newPage();
   page.on("console", m => {
     if (m.type() !== "error") return;
@@ -378,7 +385,7 @@ test("a student (zh-CN browser): sign in, submit, watch, read output, cancel, li
   await p.goto(c.url + "/#/jobs");
   await heading(p, en["signin.title"]);
   noErrors(b);
-  await b.ctx.close();
+  await b.close();
 });
 
 test("a new student creates an account and lands on the dashboard", async () => {
@@ -408,7 +415,7 @@ test("a new student creates an account and lands on the dashboard", async () => 
   await axe(p, "signup");
   await shot(p, "signup-zh");
   noErrors(b);
-  await b.ctx.close();
+  await b.close();
 });
 
 test("another user cannot open alice's job, not even by its URL; no admin pages", async () => {
@@ -458,7 +465,7 @@ test("another user cannot open alice's job, not even by its URL; no admin pages"
   await p.goto(c.url + "/#/jobs");
   await heading(p, en["jobs.title"]);
   noErrors(b);
-  await b.ctx.close();
+  await b.close();
 });
 
 test("platform admin: users, centers and join tokens, orgs, price approval, quotas, audit", async () => {
@@ -534,7 +541,7 @@ test("platform admin: users, centers and join tokens, orgs, price approval, quot
   await axe(p, "audit");
   await shot(p, "admin-audit-zh", true);
   noErrors(b);
-  await b.ctx.close();
+  await b.close();
 });
 
 test("org admin runs pku: members, a project and its quota; a member is then refused with the quota message", async () => {
@@ -565,7 +572,7 @@ test("org admin runs pku: members, a project and its quota; a member is then ref
   await axe(p, "org admin");
   await shot(p, "org-zh", true);
   noErrors(b);
-  await b.ctx.close();
+  await b.close();
 
   // The org pays for its projects' jobs.
   await c.api("POST", "/accounts/org:pku/topup", { amount: 1e9 }, c.admin);
@@ -594,7 +601,7 @@ test("org admin runs pku: members, a project and its quota; a member is then ref
   await shot(q, "quota-refused-en");
   await c.api("POST", "/jobs/" + first + "/cancel", {}, c.admin);
   noErrors(d);
-  await d.ctx.close();
+  await d.close();
 });
 
 test("center operator: alpha's health, jobs and prices, and new prices for approval", async () => {
@@ -617,5 +624,5 @@ test("center operator: alpha's health, jobs and prices, and new prices for appro
   await axe(p, "operator");
   await shot(p, "operator-en", true);
   noErrors(o);
-  await o.ctx.close();
+  await o.close();
 });
