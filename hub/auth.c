@@ -77,9 +77,21 @@ static int accept_user(struct hpcnet_req *r, json_t *row, enum hpcnet_auth_kind 
 	return 0;
 }
 
+/* How stale a token's last_used_at may get: one small write a minute per
+ * token in use, not one per request. */
+#define TOKEN_TOUCH_MS 60000
+
+static int token_touch_fn(struct hpcnet_db *db, void *arg)
+{
+	struct hpcnet_req *r = arg;
+	int rc = hpcnet_store_token_touch(db, r->token_id, hpcnet_now_ms(), TOKEN_TOUCH_MS);
+
+	return rc < 0 ? rc : 0;
+}
+
 static int auth_token(struct hpcnet_req *r, const char *hash, enum hpcnet_auth_kind kind)
 {
-	json_t *t = NULL;
+	json_t *t = NULL, *used;
 	int rc = hpcnet_store_token_lookup(hpcnet_req_db(r), hash, &t);
 
 	if (rc == HPCNET_ENOTFOUND)
@@ -97,6 +109,11 @@ static int auth_token(struct hpcnet_req *r, const char *hash, enum hpcnet_auth_k
 	if (rc == 0) /* a password change keeps the token it was made with */
 		snprintf(r->token_id, sizeof(r->token_id), "%s",
 			 json_string_value(json_object_get(t, "token_id")));
+	used = json_object_get(t, "last_used_at");
+	if (rc == 0 && (!json_is_integer(used) ||
+			hpcnet_now_ms() - json_integer_value(used) >= TOKEN_TOUCH_MS) &&
+	    hpcnet_req_write(r, token_touch_fn, r) < 0)
+		hpcnet_warn("could not record the use of token %s", r->token_id);
 	json_decref(t);
 	return rc;
 }

@@ -50,9 +50,10 @@ static void usage(FILE *f)
 		"                       what happens to a disabled user's queued and running\n"
 		"                       jobs (default cancel)\n"
 		"  --oidc-issuer URL    accept ID tokens of this OpenID Connect provider at\n"
-		"                       POST /api/v1/tokens {\"id_token\"} (needs the two below)\n"
+		"                       POST /api/v1/tokens {\"id_token\"} (needs the audience)\n"
 		"  --oidc-audience ID   the client id the tokens must be issued for (aud)\n"
-		"  --oidc-jwks URL|FILE the provider's signing keys (JWKS)\n"
+		"  --oidc-jwks URL|FILE the provider's signing keys (JWKS); default: the jwks_uri\n"
+		"                       of <issuer>/.well-known/openid-configuration\n"
 		"  --oidc-org-claim NAME  claim listing org names the user joins (e.g. groups)\n"
 		"  --oidc-create-users  create a user at the first sign-in of an identity\n"
 		"  --oidc-jwks-refresh SECONDS  fetch the JWKS again for an unknown key id at\n"
@@ -187,10 +188,17 @@ int hpcnet_hub_main(int argc, char **argv)
 		return 2;
 	}
 	if ((oidc.issuer || oidc.audience || oidc.jwks) &&
-	    (!oidc.issuer || !oidc.audience || !oidc.jwks || oidc.refresh_ms < 1000 ||
+	    (!oidc.issuer || !oidc.audience || oidc.refresh_ms < 1000 ||
 	     oidc.leeway_s < 0 || oidc.leeway_s > 3600)) {
-		fprintf(stderr, "hpcnet hub: OpenID Connect needs all of --oidc-issuer, --oidc-audience"
-				" and --oidc-jwks (--oidc-jwks-refresh >= 1, --oidc-leeway 0..3600)\n");
+		fprintf(stderr, "hpcnet hub: OpenID Connect needs --oidc-issuer and --oidc-audience"
+				" (--oidc-jwks-refresh >= 1, --oidc-leeway 0..3600)\n");
+		return 2;
+	}
+	/* Without --oidc-jwks the keys are found by discovery from the issuer URL. */
+	if (oidc.issuer && !oidc.jwks && strncmp(oidc.issuer, "http://", 7) != 0 &&
+	    strncmp(oidc.issuer, "https://", 8) != 0) {
+		fprintf(stderr, "hpcnet hub: --oidc-issuer '%s' is not an http(s) URL, so its keys"
+				" cannot be discovered: give --oidc-jwks URL|FILE\n", oidc.issuer);
 		return 2;
 	}
 	if (oidc.issuer)

@@ -21,6 +21,7 @@ struct hpcnet_oidc {
 	struct hpcnet_oidc_cfg cfg;
 	pthread_mutex_t lock;
 	json_t *keys;        /* the JWKS "keys" array; NULL until fetched */
+	char *jwks_uri;      /* --oidc-jwks, or the discovery document's jwks_uri */
 	int64_t fetched_ms;  /* when the last fetch was tried (mono) */
 };
 
@@ -38,6 +39,7 @@ struct hpcnet_oidc *hpcnet_oidc_new(const struct hpcnet_oidc_cfg *cfg)
 	o->cfg.audience = dup_or_null(cfg->audience);
 	o->cfg.jwks = dup_or_null(cfg->jwks);
 	o->cfg.org_claim = dup_or_null(cfg->org_claim);
+	o->jwks_uri = dup_or_null(cfg->jwks);
 	pthread_mutex_init(&o->lock, NULL);
 	return o;
 }
@@ -51,6 +53,7 @@ void hpcnet_oidc_free(struct hpcnet_oidc *o)
 	free((char *)o->cfg.jwks);
 	free((char *)o->cfg.org_claim);
 	json_decref(o->keys);
+	free(o->jwks_uri);
 	pthread_mutex_destroy(&o->lock);
 	free(o);
 }
@@ -60,8 +63,9 @@ const struct hpcnet_oidc_cfg *hpcnet_oidc_cfg(const struct hpcnet_oidc *o)
 	return &o->cfg;
 }
 
-/* The JWKS document's text from its URL or file. Caller frees *text. */
-static int jwks_load(const char *src, char **text)
+/* A JSON document's text (the JWKS, the discovery document) from its URL
+ * or file. Caller frees *text. */
+static int doc_load(const char *src, char **text)
 {
 	struct hpcnet_http_resp resp = { 0 };
 	struct hpcnet_httpc *c;
@@ -92,6 +96,47 @@ static int jwks_load(const char *src, char **text)
 	return rc;
 }
 
+/* Without --oidc-jwks: the keys' URL from the provider's discovery
+ * document (OpenID Connect Discovery 1.0: <issuer>/.well-known/
+ * openid-configuration), whose "issuer" must be ours exactly. Lock held.
+ * 0, or HPCNET_EUNAVAIL (logged). */
+static int discover(struct hpcnet_oidc *o)
+{
+	const char *iss = o->cfg.issuer, *uri, *said;
+	size_t n = strlen(iss);
+	char *url, *text = NULL;
+	json_t *doc = NULL;
+	int rc;
+
+	url = hpcnet_xasprintf("%.*s/.well-known/openid-configuration",
+			       (int)(n && iss[n - 1] == '/' ? n - 1 : n), iss);
+	rc = strncmp(iss, "http://", 7) && strncmp(iss, "https://", 8) ? HPCNET_EINVAL
+								       : doc_load(url, &text);
+	if (rc == 0)
+		doc = json_loads(text, 0, NULL);
+	uri = json_string_value(json_object_get(doc, "jwks_uri"));
+	said = json_string_value(json_object_get(doc, "issuer"));
+	if (rc < 0) {
+		hpcnet_warn("oidc: cannot read the discovery document %s: %s", url,
+			    hpcnet_strerror(rc));
+	} else if (!said || strcmp(said, iss) != 0) {
+		hpcnet_warn("oidc: %s names issuer '%s', not '%s' (--oidc-issuer must match it"
+			    " exactly)", url, said ? said : "(none)", iss);
+		rc = HPCNET_EUNAVAIL;
+	} else if (!uri || (strncmp(uri, "http://", 7) && strncmp(uri, "https://", 8))) {
+		hpcnet_warn("oidc: %s has no http(s) jwks_uri", url);
+		rc = HPCNET_EUNAVAIL;
+	} else {
+		free(o->jwks_uri);
+		o->jwks_uri = hpcnet_xstrdup(uri);
+		hpcnet_info("oidc: %s says the keys are at %s", url, uri);
+	}
+	json_decref(doc);
+	free(text);
+	free(url);
+	return rc < 0 ? HPCNET_EUNAVAIL : 0;
+}
+
 /* Fetches the JWKS again if allowed now (lock held). 0, or <0 (logged). */
 static int jwks_refresh(struct hpcnet_oidc *o)
 {
@@ -105,23 +150,29 @@ static int jwks_refresh(struct hpcnet_oidc *o)
 	if (!o->keys && o->fetched_ms && now - o->fetched_ms < 1000)
 		return HPCNET_EUNAVAIL; /* failed a moment ago: do not hammer */
 	o->fetched_ms = now;
-	rc = jwks_load(o->cfg.jwks, &text);
+	if (!o->jwks_uri && discover(o) < 0)
+		return HPCNET_EUNAVAIL;
+	rc = doc_load(o->jwks_uri, &text);
 	if (rc < 0) {
-		hpcnet_warn("oidc: cannot get the JWKS from %s: %s", o->cfg.jwks, hpcnet_strerror(rc));
+		hpcnet_warn("oidc: cannot get the JWKS from %s: %s", o->jwks_uri, hpcnet_strerror(rc));
+		if (!o->cfg.jwks) { /* discovered: ask again next time, it may have moved */
+			free(o->jwks_uri);
+			o->jwks_uri = NULL;
+		}
 		return HPCNET_EUNAVAIL;
 	}
 	doc = json_loads(text, 0, NULL);
 	free(text);
 	keys = json_object_get(doc, "keys");
 	if (!json_is_array(keys)) {
-		hpcnet_warn("oidc: %s is not a JWKS (no \"keys\" array)", o->cfg.jwks);
+		hpcnet_warn("oidc: %s is not a JWKS (no \"keys\" array)", o->jwks_uri);
 		json_decref(doc);
 		return HPCNET_EUNAVAIL;
 	}
 	json_decref(o->keys);
 	o->keys = json_incref(keys);
 	json_decref(doc);
-	hpcnet_info("oidc: loaded %zu key(s) from %s", json_array_size(o->keys), o->cfg.jwks);
+	hpcnet_info("oidc: loaded %zu key(s) from %s", json_array_size(o->keys), o->jwks_uri);
 	return 0;
 }
 

@@ -21,7 +21,7 @@ struct hpcnet_req;
 struct hpcnet_oidc_cfg {
 	const char *issuer;    /* exact "iss" */
 	const char *audience;  /* must be in "aud" */
-	const char *jwks;      /* http(s):// URL or a file path */
+	const char *jwks;      /* http(s):// URL or a file path; NULL: discovered */
 	const char *org_claim; /* claim listing org names to join (NULL: none) */
 	int create_users;      /* make a user on first sign-in */
 	int64_t refresh_ms;    /* least time between JWKS fetches */

@@ -160,6 +160,7 @@ json_t *hpcnet_view_token(json_t *row)
 	copy(t, row, "name", "name");
 	copy_time(t, row, "created_at", "created_at");
 	copy_time(t, row, "expires_at", "expires_at");
+	copy_time(t, row, "last_used_at", "last_used_at");
 	return t;
 }
 

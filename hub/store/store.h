@@ -35,6 +35,9 @@ int hpcnet_store_token_create(struct hpcnet_db *db, const char *id, const char *
  * {token_id,user_id,user_name,role,expires_at,revoked_at,disabled}. */
 int hpcnet_store_token_lookup(struct hpcnet_db *db, const char *hash, json_t **out);
 int hpcnet_store_token_list(struct hpcnet_db *db, const char *user_id, json_t **out);
+/* Sets the token's last_used_at to now unless it was set in the last
+ * every_ms (concurrent first uses write it once). Rows changed or < 0. */
+int hpcnet_store_token_touch(struct hpcnet_db *db, const char *id, int64_t now, int64_t every_ms);
 /* Revokes the user's token id: 1 revoked, 0 not found/not theirs. */
 int hpcnet_store_token_revoke(struct hpcnet_db *db, const char *user_id, const char *id);
 

@@ -61,16 +61,23 @@ int hpcnet_store_token_lookup(struct hpcnet_db *db, const char *hash, json_t **o
 {
 	return found(hpcnet_db_get_json(db, out,
 		"SELECT t.id AS token_id, t.user_id, u.name AS user_name, u.role, t.expires_at,"
-		" t.revoked_at, u.disabled FROM tokens t JOIN users u ON u.id = t.user_id"
+		" t.revoked_at, t.last_used_at, u.disabled FROM tokens t JOIN users u ON u.id = t.user_id"
 		" WHERE t.hash = ?", "t", hash));
 }
 
 int hpcnet_store_token_list(struct hpcnet_db *db, const char *user_id, json_t **out)
 {
 	return hpcnet_db_list_json(db, out,
-		"SELECT id, name, created_at, expires_at, revoked_at FROM tokens"
+		"SELECT id, name, created_at, expires_at, revoked_at, last_used_at FROM tokens"
 		" WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY id",
 		"ti", user_id, hpcnet_now_ms());
+}
+
+int hpcnet_store_token_touch(struct hpcnet_db *db, const char *id, int64_t now, int64_t every_ms)
+{
+	return hpcnet_db_exec(db, "UPDATE tokens SET last_used_at = ? WHERE id = ?"
+				  " AND (last_used_at IS NULL OR last_used_at <= ?)", "iti", now, id,
+			      now - every_ms);
 }
 
 int hpcnet_store_token_revoke(struct hpcnet_db *db, const char *user_id, const char *id)

@@ -108,6 +108,29 @@ class InviteHubTest(ClusterTest):
         # revoking someone else's token: not found
         self.status(self.c.request("DELETE", "/api/v1/tokens/" + sorted(admins)[0], token=t), 404)
 
+    def test_token_last_used_at(self):
+        """Recorded on use, at most once a minute per token (not a write a request)."""
+        t = self.c.login("ann", "ann-password-1")
+        tid = self.c.sql("SELECT id FROM tokens ORDER BY id DESC LIMIT 1")[0][0]
+        self.assertIsNone(self.c.sql("SELECT last_used_at FROM tokens WHERE id = ?", (tid,))[0][0])
+
+        def listed():
+            items = self.status(self.c.get("/api/v1/tokens", token=t), 200)["items"]
+            return [x for x in items if x["id"] == tid][0]["last_used_at"]
+        first = listed()
+        self.assertIsNotNone(first)
+        stored = self.c.sql("SELECT last_used_at FROM tokens WHERE id = ?", (tid,))[0][0]
+        for _ in range(5):
+            self.status(self.c.get("/api/v1/users/me", token=t), 200)
+        self.assertEqual(self.c.sql("SELECT last_used_at FROM tokens WHERE id = ?", (tid,))[0][0],
+                         stored)
+        # a minute later (moved back instead of waited for), the next use records it
+        self.c.sql("UPDATE tokens SET last_used_at = last_used_at - 61000 WHERE id = ?", (tid,))
+        self.status(self.c.get("/api/v1/users/me", token=t), 200)
+        self.assertGreaterEqual(self.c.sql("SELECT last_used_at FROM tokens WHERE id = ?",
+                                           (tid,))[0][0], stored)
+        self.assertGreaterEqual(listed(), first)
+
     def test_disable_cancels_jobs_and_stops_tokens(self):
         t = self.c.create_user("dora")
         j1 = self.c.submit(t, center="alpha")["id"]

@@ -62,12 +62,16 @@ class Issuer:
         self.keys = {}          # kid -> (alg, private key)
         self.published = []     # kids in the JWKS
         self.jwks_requests = 0
+        self.discovery_requests = 0
+        self.says_issuer = None  # what discovery names as issuer (None: the truth)
         issuer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 if self.path == "/.well-known/openid-configuration":
-                    body = {"issuer": issuer.url, "jwks_uri": issuer.url + "/jwks.json",
+                    issuer.discovery_requests += 1
+                    body = {"issuer": issuer.says_issuer or issuer.url,
+                            "jwks_uri": issuer.url + "/jwks.json",
                             "id_token_signing_alg_values_supported": ["RS256", "ES256"]}
                 elif self.path == "/jwks.json":
                     issuer.jwks_requests += 1
@@ -301,6 +305,28 @@ class OidcNoCreateTest(unittest.TestCase):
             r = c.post("/api/v1/tokens", {"id_token": idp.token("k")})
             self.assertEqual(r.status, 201, r)
             self.assertEqual(r.json["user"]["name"], "admin")
+        finally:
+            c.stop()
+            idp.stop()
+
+    def test_keys_by_discovery(self):
+        """No --oidc-jwks: the hub reads the provider's discovery document
+        for jwks_uri, and refuses one that names another issuer."""
+        idp = Issuer()
+        idp.add_key("d1", "RS256")
+        idp.says_issuer = "https://evil.example"
+        c = Cluster("oidc-disc", hub_args=["--oidc-issuer", idp.url, "--oidc-audience", AUD,
+                                           "--oidc-create-users"]).start_hub()
+        try:
+            r = c.post("/api/v1/tokens", {"id_token": idp.token("d1", idp.claims(sub="disc"))})
+            self.assertEqual(r.status, 503, r)
+            self.assertEqual((idp.discovery_requests, idp.jwks_requests), (1, 0))
+            self.assertIn("names issuer 'https://evil.example'", c.log_tail("hub.log", 50))
+            idp.says_issuer = None
+            time.sleep(1.1)  # a failed fetch is not retried within a second
+            r = c.post("/api/v1/tokens", {"id_token": idp.token("d1", idp.claims(sub="disc"))})
+            self.assertEqual(r.status, 201, r)
+            self.assertEqual((idp.discovery_requests, idp.jwks_requests), (2, 1))
         finally:
             c.stop()
             idp.stop()
