@@ -5,34 +5,32 @@
 // library: a few dozen lines do what the portal needs, with nothing to
 // fetch and nothing that breaks the CSP.
 import { h } from "./dom.js";
+import { niceTicks, formatTick } from "./ticks.js";
 
 const COLORS = ["#0b5cad", "#e07b00", "#2a9d4b", "#8e44ad", "#c0392b", "#16a0b0", "#7f8c8d"];
 
-// A "nice" step (1, 2 or 5 x 10^n) giving about `n` ticks up to max.
-function niceStep(max, n) {
-  const raw = max / n, mag = Math.pow(10, Math.floor(Math.log10(raw)));
-  const f = raw / mag;
-  return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
-}
-
 // spec: {title, desc, categories: [label], series: [{name, values: [n]}],
-//        format: n -> text, caption: text of the data table}
+//        format: n -> text (values), tickFormat: (n, decimals) -> text (axis;
+//        default: the number with those decimals in the page's language),
+//        minStep: smallest tick step (1 for money in minor units),
+//        caption: text of the data table}
 export function barChart(spec) {
   const W = 720, H = 300, L = 64, R = 12, T = 12, B = 56;
   const cats = spec.categories, ser = spec.series;
   const totals = cats.map((_, i) => ser.reduce((s, x) => s + (x.values[i] || 0), 0));
   const max = Math.max(0, ...totals);
-  const step = max > 0 ? niceStep(max, 5) : 1;
-  const top = max > 0 ? Math.ceil(max / step) * step : 1;
+  const ticks = niceTicks(max, 5, spec.minStep);
+  const top = ticks.ticks[ticks.ticks.length - 1];
   const y = v => T + (H - T - B) * (1 - v / top);
   const bw = (W - L - R) / Math.max(cats.length, 1);
   const fmt = spec.format || (v => String(v));
+  const tickFmt = spec.tickFormat || ((v, d) => formatTick(v, d, document.documentElement.lang || "en"));
   const id = "ch" + Math.random().toString(36).slice(2, 8);
 
   const grid = [];
-  for (let v = 0; v <= top + step / 2; v += step) {
+  for (const v of ticks.ticks) {
     grid.push(h("svg:line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }),
-      h("svg:text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", class: "tick" }, fmt(v)));
+      h("svg:text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", class: "tick" }, tickFmt(v, ticks.digits)));
   }
   const bars = [];
   const every = Math.ceil(cats.length / 12); // at most ~12 labels on the axis

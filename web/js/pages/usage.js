@@ -4,8 +4,9 @@
 // (the account's ledger entries).
 import { api } from "../api.js";
 import { h, clear, field, table } from "../dom.js";
-import { t, word, fmtMoney, fmtNum, fmtTime } from "../i18n.js";
+import { t, word, lang, fmtMoney, fmtTime } from "../i18n.js";
 import { barChart } from "../chart.js";
+import { formatTick, formatValue } from "../ticks.js";
 import { balanceStats, quotaBars } from "../moneyview.js";
 
 const RANGES = { "30d": 30, "90d": 90, "365d": 365 };
@@ -56,16 +57,20 @@ export default {
       if (!ctx.alive()) return;
       clear(balance, h("h2", { id: "u-bal" }, t("money.title")), balanceStats(acc));
       const m = metric.value;
-      const fmt = m === "cost" ? v => fmtMoney(Math.round(v), cur) : v => fmtNum(v, 2);
+      // Hours may be tiny (a few seconds of a GPU): values keep their
+      // significant digits and ticks get the decimals their step needs.
+      const fmt = m === "cost" ? v => fmtMoney(Math.round(v), cur) : v => formatValue(v, lang());
+      const axis = m === "cost" ? { minStep: 1, tickFormat: v => fmtMoney(Math.round(v), cur) }
+        : { tickFormat: (v, d) => formatTick(v, d, lang()) };
       // Every day of the range on the axis, used or not.
       const days = [];
       for (let d = new Date(since + "T00:00:00Z"); d <= new Date(); d = new Date(d.getTime() + 86400000)) days.push(day(d));
       const centers = [...new Set(byCenter.items.map(i => i.key))].sort();
       clear(charts, h("h2", { id: "u-charts" }, t("usage.charts")),
         barChart({ title: t("usage.byday"), desc: t("usage.byday.desc"), categories: days.map(d => d.slice(5)),
-          series: series(byDay.items, m, days), format: fmt, caption: t("usage.data") }),
+          series: series(byDay.items, m, days), format: fmt, ...axis, caption: t("usage.data") }),
         centers.length ? barChart({ title: t("usage.bycenter"), desc: t("usage.bycenter.desc"), categories: centers,
-          series: series(byCenter.items, m, centers), format: fmt, caption: t("usage.data") })
+          series: series(byCenter.items, m, centers), format: fmt, ...axis, caption: t("usage.data") })
           : h("p", { class: "muted" }, t("usage.none")));
       clear(invoices, h("h2", { id: "u-inv" }, t("usage.invoices")),
         inv.items.length ? h("div", { class: "scroll" }, table(t("usage.invoices"),
