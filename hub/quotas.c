@@ -41,9 +41,17 @@ int hpcnet_h_quotas_get(struct hpcnet_req *r)
 	if (all && strcmp(all, "1") == 0) {
 		if (!r->is_admin)
 			return hpcnet_reply_problem(r, 403, "only an administrator may list every quota");
-		rc = hpcnet_store_quota_list(hpcnet_req_db(r), &items);
+		json_t *rows = NULL, *q;
+		size_t i;
+
+		rc = hpcnet_store_quota_list(hpcnet_req_db(r), &rows);
 		if (rc < 0)
 			return hpcnet_reply_error(r, rc);
+		/* The same shape as the caller's own quotas below, without use. */
+		items = json_array();
+		json_array_foreach(rows, i, q)
+			json_array_append_new(items, hpcnet_quota_view(q));
+		json_decref(rows);
 		return hpcnet_reply_json(r, 200, json_pack("{s:o, s:n}", "items", items,
 							   "next_cursor"));
 	}

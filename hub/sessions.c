@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * /api/v1/sessions: the portal's sign-in. A session is a random secret in
- * an HttpOnly, SameSite=Strict cookie (scripts cannot read it, other sites
- * cannot make the browser send it), stored only as its SHA-256, ending
+ * an HttpOnly, SameSite=Lax cookie (scripts cannot read it; other sites'
+ * forms and scripts cannot make the browser send it, only a top-level
+ * link, which is a GET, and GETs change nothing), stored only as its
+ * SHA-256, ending
  * after the hub's idle limit without use, at its absolute expiry, or at
  * sign-out. The answer carries the session's CSRF token, which the portal
  * sends back in X-CSRF-Token on every change (hub/auth.c checks it).
@@ -38,7 +40,7 @@ static void set_cookie(struct hpcnet_req *r, const char *value, int64_t max_age_
 {
 	char c[256];
 
-	snprintf(c, sizeof(c), "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+	snprintf(c, sizeof(c), "%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%lld%s",
 		 HPCNET_SESSION_COOKIE, value, (long long)max_age_s,
 		 r->hub->secure_cookies ? "; Secure" : "");
 	hpcnet_reply_header(r, "Set-Cookie", c);

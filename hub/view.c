@@ -172,7 +172,8 @@ json_t *hpcnet_view_row(json_t *row)
 
 	json_object_foreach(row, k, v) {
 		n = strlen(k);
-		if (n > 3 && strcmp(k + n - 3, "_at") == 0)
+		/* "at" alone too: the audit log's time column. */
+		if ((n > 3 && strcmp(k + n - 3, "_at") == 0) || strcmp(k, "at") == 0)
 			json_object_set_new(out, k, hpcnet_view_time(v));
 		else
 			json_object_set(out, k, v);

@@ -17,7 +17,7 @@ json_t *hpcnet_view_center(json_t *row);
 json_t *hpcnet_view_user(json_t *row);
 json_t *hpcnet_view_token(json_t *row);
 /* Identity rows (orgs, projects, members, grants, audit) carry no
- * internal columns: every column as is, "*_at" ones as RFC 3339. */
+ * internal columns: every column as is, "*_at" and "at" ones as RFC 3339. */
 json_t *hpcnet_view_row(json_t *row);
 /* The same for each row of an array; a new array. */
 json_t *hpcnet_view_rows(json_t *rows);

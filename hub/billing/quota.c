@@ -10,6 +10,7 @@
 #include "hub/billing/quota.h"
 #include "hub/store/billing_store.h"
 #include "hub/store/store.h"
+#include "hub/view.h"
 
 /* One quota's use in base units (seconds of cores/GPUs, or jobs). */
 struct use {
@@ -133,10 +134,25 @@ int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *pr
 	return rc;
 }
 
+json_t *hpcnet_quota_view(json_t *q)
+{
+	return json_pack("{s:O, s:s, s:O?, s:b, s:O, s:O?, s:O, s:I, s:O?, s:o}",
+		"id", json_object_get(q, "id"),
+		"scope", json_string_value(json_object_get(q, "scope_kind")),
+		"scope_name", json_object_get(q, "scope_name"),
+		"soft", (int)json_integer_value(json_object_get(q, "soft")),
+		"resource", json_object_get(q, "resource"),
+		"gpu_model", json_object_get(q, "gpu_model"),
+		"period", json_object_get(q, "period"),
+		"limit", (json_int_t)json_integer_value(json_object_get(q, "max_value")),
+		"set_by", json_object_get(q, "set_by"),
+		"updated_at", hpcnet_view_time(json_object_get(q, "updated_at")));
+}
+
 int hpcnet_quota_status(struct hpcnet_db *db, const char *user_id, int64_t now,
 			json_t **out)
 {
-	json_t *qs = NULL, *q;
+	json_t *qs = NULL, *q, *row;
 	size_t i;
 	int rc = hpcnet_store_quota_binding(db, user_id, NULL, "*", &qs);
 
@@ -151,18 +167,12 @@ int hpcnet_quota_status(struct hpcnet_db *db, const char *user_id, int64_t now,
 		if (rc < 0)
 			break;
 		left = limit * u.scale - u.used - u.reserved;
-		json_array_append_new(*out, json_pack("{s:O, s:s, s:o, s:O, s:O, s:O, s:O, s:I, s:I,"
-						      " s:I, s:I, s:s}",
-			"id", json_object_get(q, "id"),
-			"scope", json_string_value(json_object_get(q, "scope_kind")),
-			"soft", json_boolean(json_integer_value(json_object_get(q, "soft"))),
-			"resource", json_object_get(q, "resource"),
-			"gpu_model", json_object_get(q, "gpu_model"),
-			"period", json_object_get(q, "period"),
-			"scope_name", json_object_get(q, "scope_name"),
-			"limit", (json_int_t)limit, "used", (json_int_t)up_div(u.used, u.scale),
+		row = hpcnet_quota_view(q);
+		json_object_update_new(row, json_pack("{s:I, s:I, s:I, s:s}",
+			"used", (json_int_t)up_div(u.used, u.scale),
 			"reserved", (json_int_t)up_div(u.reserved, u.scale),
 			"left", (json_int_t)(left > 0 ? left / u.scale : 0), "unit", u.unit));
+		json_array_append_new(*out, row);
 	}
 	json_decref(qs);
 	if (rc < 0) {

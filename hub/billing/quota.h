@@ -32,9 +32,13 @@ struct hpcnet_quota_miss {
  * it would exceed in *miss. */
 int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *project_id, const char *org_id, const struct hpcnet_meter_job *mj,
 		       int64_t now, struct hpcnet_quota_miss *miss);
+/* A quota as the API shows it, from a store row (borrowed): {id, scope
+ * (its kind: user, role, org, project), scope_name, soft, resource,
+ * gpu_model, period, limit, set_by, updated_at}. GET /quotas?all=1 lists
+ * these; GET /quotas adds the use below to each. */
+json_t *hpcnet_quota_view(json_t *q);
 /* Use against every quota binding the user, their orgs and their orgs'
- * projects: [{id, scope, scope_name, resource,
- * gpu_model, period, limit, used, reserved, left, unit}] (hours for
+ * projects: [hpcnet_quota_view + {used, reserved, left, unit}] (hours for
  * core/GPU-hours, rounded up; jobs for concurrent_jobs). */
 int hpcnet_quota_status(struct hpcnet_db *db, const char *user_id, int64_t now,
 			json_t **out);

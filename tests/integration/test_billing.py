@@ -366,6 +366,14 @@ class QuotaTest(MoneyTest):
         q = self.c.get("/api/v1/quotas", token=u).json["items"]
         self.assertEqual([(x["resource"], x["limit"], x["reserved"], x["left"]) for x in q],
                          [("core_hours", 1, 1, 0)])
+        # ?all=1 lists the same quota in the same shape, less the use
+        every = self.c.get("/api/v1/quotas?all=1", token=self.admin).json["items"]
+        same = [x for x in every if x["id"] == q[0]["id"]]
+        self.assertEqual(len(same), 1, every)
+        use = ("used", "reserved", "left", "unit")
+        self.assertEqual(same[0], {k: v for k, v in q[0].items() if k not in use})
+        self.assertEqual((same[0]["scope"], same[0]["scope_name"]), ("user", "jan"))
+        self.assertRegex(same[0]["updated_at"], r"^\d{4}-\d\d-\d\dT")
         for x in (j, j2):
             self.c.post("/api/v1/jobs/%s/cancel" % x["id"], token=u)
 
@@ -407,7 +415,7 @@ class QuotaTest(MoneyTest):
         finally:
             q = self.c.get("/api/v1/quotas?all=1", token=self.admin).json["items"]
             for x in q:
-                if x["scope_kind"] == "role":
+                if x["scope"] == "role":
                     self.assertEqual(self.c.request("DELETE", "/api/v1/quotas/" + x["id"],
                                                     token=self.admin).status, 200)
 

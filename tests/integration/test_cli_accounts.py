@@ -103,6 +103,8 @@ class CliAccountsTest(ClusterTest):
     def test_zz_audit(self):
         out = self.cli(self.admin, "admin", "audit", "--user", "ann", "--limit", "5")
         self.assertIn("ann", out)
+        # the AT column is a readable UTC time, not epoch milliseconds
+        self.assertRegex(out, r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
         rows = json.loads(self.cli(self.admin, "admin", "audit", "--json"))["items"]
         self.assertTrue(rows)
         self.assertIn("intact", self.cli(self.admin, "admin", "audit", "verify"))

@@ -162,6 +162,9 @@ class InviteHubTest(ClusterTest):
         rows = [(x["method"], x["route"], x["status"]) for x in r["items"]]
         self.assertIn(("POST", "/api/v1/orgs", 403), rows)
         self.assertTrue(all(x["actor_name"] == "abe" for x in r["items"]))
+        # times are RFC 3339 UTC strings, like everywhere else in the API
+        for x in r["items"]:
+            self.assertRegex(x["at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$", x)
         r = self.status(self.c.get("/api/v1/audit?object=" + self.center, token=self.admin), 200)
         self.assertTrue(r["items"])
         self.assertTrue(all(x["object_id"] == self.center for x in r["items"]), r)

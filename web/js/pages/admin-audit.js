@@ -8,8 +8,6 @@ import { isAdmin } from "../session.js";
 import { errorBox } from "../router.js";
 
 function rfc(local) { return local ? new Date(local).toISOString() : null; }
-// The audit log gives times as RFC 3339 or as epoch milliseconds.
-function when(at) { return fmtTime(typeof at === "number" ? new Date(at).toISOString() : at); }
 
 export default {
   title: "admin.audit.title",
@@ -40,7 +38,7 @@ export default {
         const next = h("button", { type: "button", disabled: !r.next_cursor, onclick: () => { page++; load(); } }, t("jobs.next"));
         clear(out, r.items.length ? h("div", { class: "scroll" }, table(t("admin.audit.title"),
           [t("audit.seq"), t("audit.when"), t("audit.actor"), t("audit.action"), t("audit.object"), t("audit.status"), t("audit.ip")],
-          r.items.map(a => h("tr", {}, h("td", { class: "num" }, String(a.seq)), h("td", {}, when(a.at)),
+          r.items.map(a => h("tr", {}, h("td", { class: "num" }, String(a.seq)), h("td", {}, h("time", { datetime: a.at }, fmtTime(a.at))),
             h("td", {}, (a.actor_name || a.actor_id || "") + " (" + a.actor_type + ")"),
             h("td", { class: "mono small" }, a.method + " " + a.route),
             h("td", { class: "mono small" }, a.object_id || ""),

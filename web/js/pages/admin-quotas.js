@@ -50,11 +50,10 @@ export default {
       const qs = await listAll("/quotas?all=1");
       clear(list, qs.length ? h("div", { class: "scroll" }, table(t("admin.quotas.title"),
         [t("quotas.scope"), t("quotas.resource"), t("quotas.period"), t("quotas.limit"), t("quotas.used"), t("prices.actions")],
-        // Rows of ?all=1 are the quotas as set: {scope_kind, scope_name, max_value}.
-        qs.map(q => h("tr", {}, h("th", { scope: "row" }, (q.scope_kind || q.scope) + ":" + q.scope_name),
+        qs.map(q => h("tr", {}, h("th", { scope: "row" }, q.scope + ":" + q.scope_name),
           h("td", {}, word("quota", q.resource) + (q.gpu_model ? " (" + q.gpu_model + ")" : "")),
           h("td", {}, word("period", q.period)),
-          h("td", { class: "num" }, fmtNum(q.max_value !== undefined ? q.max_value : q.limit, 0)),
+          h("td", { class: "num" }, fmtNum(q.limit, 0)),
           h("td", { class: "num" }, q.used === undefined ? "—" : qty(q.used + (q.reserved || 0), q.unit)),
           h("td", {}, h("button", { type: "button", onclick: () => remove(q) }, t("quotas.remove", { scope: q.scope_name })))))))
         : h("p", { class: "muted" }, t("quota.none")));

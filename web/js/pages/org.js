@@ -13,12 +13,6 @@ import { balanceStats } from "../moneyview.js";
 
 const RES = ["concurrent_jobs", "core_hours", "gpu_hours", "storage_bytes"];
 
-// GET /quotas rows {scope, scope_name, limit, used...} and ?all=1 rows
-// {scope_kind, scope_name, max_value} in one shape.
-function norm(q) {
-  return Object.assign({}, q, { scope: q.scope || q.scope_kind, limit: q.limit !== undefined ? q.limit : q.max_value });
-}
-
 export default {
   title: "org.title",
   admin: () => isAdmin() || adminOrgs().length > 0,
@@ -84,7 +78,7 @@ export default {
         proj.length ? h("ul", {}, proj.map(p => h("li", {}, p.name, p.description ? " — " + p.description : "")))
           : h("p", { class: "muted" }, t("org.project.none")));
       // The org's and its projects' quotas (set here by its admins).
-      const all = (await listAll(isAdmin() ? "/quotas?all=1" : "/quotas")).map(norm)
+      const all = (await listAll(isAdmin() ? "/quotas?all=1" : "/quotas"))
         .filter(q => (q.scope === "org" && q.scope_name === org.name) ||
           (q.scope === "project" && q.scope_name.startsWith(org.name + "/")));
       const scopeSel = h("select", { name: "scope" }, h("option", { value: "org:" + org.name }, t("org.quota.whole", { org: org.name })),
