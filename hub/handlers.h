@@ -12,6 +12,8 @@ struct hpcnet_db;
 /* health.c */
 int hpcnet_h_health(struct hpcnet_req *r);
 int hpcnet_h_openapi(struct hpcnet_req *r);
+/* settings.c: the hub's public policies */
+int hpcnet_h_settings(struct hpcnet_req *r);
 /* tokens.c */
 int hpcnet_h_tokens_create(struct hpcnet_req *r);
 int hpcnet_h_tokens_list(struct hpcnet_req *r);
@@ -23,6 +25,8 @@ int hpcnet_h_sessions_delete(struct hpcnet_req *r);
 /* signup.c: self-service accounts and org invites */
 int hpcnet_h_signup(struct hpcnet_req *r);
 int hpcnet_h_invites_create(struct hpcnet_req *r);
+int hpcnet_h_invites_list(struct hpcnet_req *r);
+int hpcnet_h_invites_revoke(struct hpcnet_req *r);
 /* users.c */
 int hpcnet_h_users_me(struct hpcnet_req *r);
 int hpcnet_h_users_password(struct hpcnet_req *r);

@@ -16,6 +16,7 @@
 const struct hpcnet_route hpcnet_routes[] = {
 	{ "GET", "/api/v1/health", "health.read", hpcnet_h_health },
 	{ "GET", "/api/v1/openapi.json", "health.read", hpcnet_h_openapi },
+	{ "GET", "/api/v1/settings", "health.read", hpcnet_h_settings },
 
 	{ "POST", "/api/v1/tokens", "tokens.create", hpcnet_h_tokens_create },
 	{ "GET", "/api/v1/tokens", "tokens.list", hpcnet_h_tokens_list },
@@ -44,6 +45,8 @@ const struct hpcnet_route hpcnet_routes[] = {
 	{ "POST", "/api/v1/orgs/{id}/members", "orgs.manage", hpcnet_h_orgs_member_set },
 	{ "DELETE", "/api/v1/orgs/{id}/members/{user}", "orgs.manage", hpcnet_h_orgs_member_remove },
 	{ "POST", "/api/v1/orgs/{id}/invites", "invites.create", hpcnet_h_invites_create },
+	{ "GET", "/api/v1/orgs/{id}/invites", "orgs.manage", hpcnet_h_invites_list },
+	{ "DELETE", "/api/v1/orgs/{id}/invites/{invite}", "orgs.manage", hpcnet_h_invites_revoke },
 
 	{ "GET", "/api/v1/projects", "projects.list", hpcnet_h_projects_list },
 	{ "POST", "/api/v1/projects", "projects.create", hpcnet_h_projects_create },

@@ -4,8 +4,10 @@
  * (--signup open | invite | closed) and the invites org admins hand out
  * (POST /api/v1/orgs/{id}/invites). An invite is a one-time code (only
  * its SHA-256 is stored) that also makes the new user a member of the
- * org; under "open" it is optional, under "invite" required.
+ * org; under "open" it is optional, under "invite" required. Org admins
+ * list their org's invites (never the codes) and revoke open ones.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "common/clock.h"
@@ -178,6 +180,61 @@ int hpcnet_h_invites_create(struct hpcnet_req *r)
 					    "expires_at", hpcnet_view_time_ms(now + ttl * 1000)));
 out:
 	json_decref(body);
+	json_decref(org);
+	return 0;
+}
+
+int hpcnet_h_invites_list(struct hpcnet_req *r)
+{
+	json_t *org = NULL, *rows = NULL;
+	int rc;
+
+	if (hpcnet_orgs_load(r, r->params[0], "orgs.manage", &org) < 0)
+		return 0;
+	rc = hpcnet_store_invite_list(hpcnet_req_db(r), json_string_value(json_object_get(org, "id")),
+				      &rows);
+	if (rc < 0)
+		hpcnet_reply_error(r, rc);
+	else
+		hpcnet_reply_json(r, 200, hpcnet_view_page(rows));
+	json_decref(rows);
+	json_decref(org);
+	return 0;
+}
+
+struct revoke_write {
+	const char *org_id, *id;
+};
+
+static int revoke_fn(struct hpcnet_db *db, void *arg)
+{
+	struct revoke_write *w = arg;
+
+	return hpcnet_store_invite_revoke(db, w->org_id, w->id, hpcnet_now_ms());
+}
+
+int hpcnet_h_invites_revoke(struct hpcnet_req *r)
+{
+	json_t *org = NULL;
+	struct revoke_write w = { .id = r->params[1] };
+	int rc;
+
+	if (hpcnet_orgs_load(r, r->params[0], "orgs.manage", &org) < 0)
+		return 0;
+	w.org_id = json_string_value(json_object_get(org, "id"));
+	r->audit_status = 204;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", w.id);
+	rc = hpcnet_req_write(r, revoke_fn, &w);
+	if (rc == HPCNET_ENOTFOUND)
+		hpcnet_reply_problem(r, 404, "no invite '%s' of this organization (see GET"
+				     " /api/v1/orgs/%s/invites)", w.id, r->params[0]);
+	else if (rc == HPCNET_ECONFLICT)
+		hpcnet_reply_problem(r, 409, "invite '%s' was used or has expired: there is nothing"
+				     " to revoke", w.id);
+	else if (rc < 0)
+		hpcnet_reply_error(r, rc);
+	else
+		hpcnet_reply_raw(r, 204, "application/json", "", 0);
 	json_decref(org);
 	return 0;
 }

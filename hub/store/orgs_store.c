@@ -253,6 +253,30 @@ int hpcnet_store_invite_create(struct hpcnet_db *db, const char *id, const char 
 				   expires_at));
 }
 
+int hpcnet_store_invite_list(struct hpcnet_db *db, const char *org_id, json_t **out)
+{
+	return hpcnet_db_list_json(db, out, "SELECT i.id, i.org_role AS role, c.name AS created_by,"
+				   " i.created_at, i.expires_at, i.used_at, u.name AS used_by"
+				   " FROM invites i JOIN users c ON c.id = i.created_by"
+				   " LEFT JOIN users u ON u.id = i.used_by WHERE i.org_id = ?"
+				   " ORDER BY i.created_at DESC, i.id DESC LIMIT 1000", "t", org_id);
+}
+
+int hpcnet_store_invite_revoke(struct hpcnet_db *db, const char *org_id, const char *id,
+			       int64_t now)
+{
+	json_t *row = NULL;
+	int rc = hpcnet_db_exec(db, "UPDATE invites SET expires_at = ? WHERE id = ? AND org_id = ?"
+				" AND used_at IS NULL AND expires_at > ?", "itti", now, id, org_id, now);
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	rc = hpcnet_db_get_json(db, &row, "SELECT id FROM invites WHERE id = ? AND org_id = ?",
+				"tt", id, org_id);
+	json_decref(row);
+	return rc < 0 ? rc : rc == 0 ? HPCNET_ENOTFOUND : HPCNET_ECONFLICT;
+}
+
 int hpcnet_store_invite_use(struct hpcnet_db *db, const char *hash, const char *user_id,
 			    int64_t now, json_t **out)
 {

@@ -259,6 +259,13 @@ int hpcnet_store_job_active_of_user(struct hpcnet_db *db, const char *user_id, j
 int hpcnet_store_invite_create(struct hpcnet_db *db, const char *id, const char *hash,
 			       const char *org_id, const char *org_role, const char *created_by,
 			       int64_t expires_at);
+/* The org's invites, newest first: [{id, role, created_by (name),
+ * created_at, expires_at, used_at, used_by (name)}]; never the code. */
+int hpcnet_store_invite_list(struct hpcnet_db *db, const char *org_id, json_t **out);
+/* Ends an open invite of the org now (it expires): 0, ENOTFOUND, or
+ * ECONFLICT when it was used or had expired already. */
+int hpcnet_store_invite_revoke(struct hpcnet_db *db, const char *org_id, const char *id,
+			       int64_t now);
 /* Marks an unused, unexpired invite used by user_id: 1 and *out = the
  * invite row, or 0 when there is no such usable invite. */
 int hpcnet_store_invite_use(struct hpcnet_db *db, const char *hash, const char *user_id,

@@ -67,6 +67,40 @@ class InviteHubTest(ClusterTest):
         self.status(self.c.post("/api/v1/signup", {"name": "old", "password": "password-1",
                                                    "invite": inv["code"]}), 403)
 
+    def test_invites_listed_and_revoked(self):
+        inv = self.invite(role="admin")
+        listed = self.status(self.c.get("/api/v1/orgs/uni/invites", token=self.ann), 200)["items"]
+        row = [x for x in listed if x["id"] == inv["id"]]
+        self.assertEqual(len(row), 1, listed)
+        self.assertEqual((row[0]["role"], row[0]["created_by"], row[0]["used_at"]), ("admin", "ann", None))
+        self.assertEqual(row[0]["expires_at"], inv["expires_at"])
+        self.assertNotIn("code", row[0])  # shown once, at creation
+        self.assertNotIn(inv["code"], str(listed))
+        # revoked: the code stops working, and it cannot be revoked twice
+        self.status(self.c.request("DELETE", "/api/v1/orgs/uni/invites/" + inv["id"], token=self.ann), 204)
+        self.status(self.c.post("/api/v1/signup", {"name": "rev", "password": "password-1",
+                                                   "invite": inv["code"]}), 403)
+        p = self.status(self.c.request("DELETE", "/api/v1/orgs/uni/invites/" + inv["id"], token=self.ann), 409)
+        self.assertIn("used or has expired", p["detail"])
+        self.status(self.c.request("DELETE", "/api/v1/orgs/uni/invites/inv_nope", token=self.ann), 404)
+        # a used one lists who used it
+        used = self.invite()
+        self.status(self.c.post("/api/v1/signup", {"name": "usr1", "password": "password-1",
+                                                   "invite": used["code"]}), 201)
+        listed = self.status(self.c.get("/api/v1/orgs/uni/invites", token=self.admin), 200)["items"]
+        self.assertEqual([x["used_by"] for x in listed if x["id"] == used["id"]], ["usr1"])
+        self.assertRegex([x["used_at"] for x in listed if x["id"] == used["id"]][0], r"^\d{4}-")
+        # a member who is not an admin sees none of it; someone else's org is not there
+        mem = self.c.create_user("mem")
+        self.status(self.c.post("/api/v1/orgs/uni/members", {"user": "mem"}, token=self.ann), 200)
+        self.status(self.c.get("/api/v1/orgs/uni/invites", token=mem), 403)
+        self.status(self.c.request("DELETE", "/api/v1/orgs/uni/invites/" + used["id"], token=mem), 403)
+        self.status(self.c.get("/api/v1/orgs/uni/invites", token=self.c.create_user("out")), 404)
+
+    def test_settings_are_public(self):
+        s = self.status(self.c.get("/api/v1/settings"), 200)
+        self.assertEqual(s, {"signup": "invite", "disabled_user_jobs": "cancel", "currency": "CNY"})
+
     def test_invites_need_org_admin(self):
         bob = self.c.create_user("bob")
         self.status(self.c.post("/api/v1/orgs/uni/invites", {}, token=bob), 404)

@@ -95,6 +95,7 @@ ROUTES = [
     # public
     Row("GET", "/api/v1/health", EVERYONE, kind="public"),
     Row("GET", "/api/v1/openapi.json", EVERYONE, kind="public"),
+    Row("GET", "/api/v1/settings", EVERYONE, kind="public"),
     Row("POST", "/api/v1/tokens", EVERYONE, kind="public",
         call=body(lambda w, who: {"username": "owner", "password": w.pw["owner"]})),
     Row("POST", "/api/v1/signup", EVERYONE, kind="public",
@@ -138,6 +139,9 @@ ROUTES = [
         call=lambda w, who: ({"id": "orga", "user": w.new_user(org="orga")}, None)),
     Row("POST", "/api/v1/orgs/{id}/invites", {OADM, PADM}, see=ORG_SEE,
         call=body({}, id="orga")),
+    Row("GET", "/api/v1/orgs/{id}/invites", {OADM, PADM}, see=ORG_SEE, call=p(id="orga")),
+    Row("DELETE", "/api/v1/orgs/{id}/invites/{invite}", {OADM, PADM}, see=ORG_SEE,
+        call=lambda w, who: ({"id": "orga", "invite": w.new_invite()}, None)),
     Row("GET", "/api/v1/projects", USERS),
     Row("POST", "/api/v1/projects", {OADM, PADM}, see=ORG_SEE,
         call=body(lambda w, who: {"org": "orga", "name": fresh("prj")})),
@@ -282,6 +286,9 @@ class World:
     def new_owner_token(self):
         return self.ok(self.c.post("/api/v1/tokens", {"username": "owner",
                                                       "password": self.pw["owner"]}))["id"]
+
+    def new_invite(self):
+        return self.ok(self.c.post("/api/v1/orgs/orga/invites", {}, token=self.admin))["id"]
 
     def new_user(self, role=None, org=None, project=False):
         name = fresh("u")

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * GET /api/v1/settings: the hub's policies a client shapes itself by,
+ * public because none is a secret and the sign-in page needs them before
+ * anyone signs in: whether and how people sign up, what disabling a user
+ * does to their jobs (the portal says so before an admin confirms), and
+ * the platform's currency.
+ */
+#include "hub/handlers.h"
+#include "hub/http.h"
+
+int hpcnet_h_settings(struct hpcnet_req *r)
+{
+	static const char *signup[] = { [HPCNET_SIGNUP_CLOSED] = "closed",
+					[HPCNET_SIGNUP_INVITE] = "invite",
+					[HPCNET_SIGNUP_OPEN] = "open" };
+	const struct hpcnet_hub *hub = r->hub;
+
+	return hpcnet_reply_json(r, 200, json_pack("{s:s, s:s, s:s}",
+		"signup", signup[hub->signup],
+		"disabled_user_jobs", hub->disabled_user_jobs_cancel ? "cancel" : "keep",
+		"currency", hub->billing.currency));
+}
