@@ -392,6 +392,34 @@ static json_t *parse_report(json_t *item, struct hpcnet_job_report *rep,
 	return errors;
 }
 
+/* Runs: a started job its center puts back in its queue (requeue: pending;
+ * preempted; held) ends its current run, kept in job_runs so the charge at
+ * the job's end meters it. A start the report gives from before the last
+ * run ended is that run's, re-sent: it does not open a run again (no time
+ * is billed twice); a running job whose start nobody gave starts now. */
+static int runs_of_report(struct hpcnet_db *db, struct hpcnet_job_report *r, int from, int to,
+			  int64_t now)
+{
+	int64_t prior_ms, last_end;
+	int rc;
+
+	if ((from == HPCNET_JOB_RUNNING || from == HPCNET_JOB_SUSPENDED) &&
+	    (to == HPCNET_JOB_PENDING || to == HPCNET_JOB_PREEMPTED || to == HPCNET_JOB_HELD)) {
+		rc = hpcnet_store_job_run_close(db, r->job_id, r->ended_at > 0 ? r->ended_at : now,
+						r->state);
+		r->started_at = r->ended_at = 0; /* the job has neither until it runs again */
+		return rc < 0 ? rc : 0;
+	}
+	rc = hpcnet_store_job_runs_prior(db, r->job_id, 0, &prior_ms, &last_end);
+	if (rc < 0)
+		return rc;
+	if (last_end > 0 && r->started_at > 0 && r->started_at < last_end)
+		r->started_at = 0;
+	if (last_end > 0 && r->started_at == 0 && to == HPCNET_JOB_RUNNING)
+		r->started_at = now > last_end ? now : last_end;
+	return 0;
+}
+
 /* Applies one report inside the caller's transaction: "applied" or "ignored".
  * A report that ends the job charges it in the same transaction, so the
  * end and its charge survive a crash together or not at all. */
@@ -444,8 +472,11 @@ static int apply_report(struct hpcnet_db *db, const struct hpcnet_billing_cfg *b
 	}
 	if (hpcnet_job_transition_ok(hpcnet_job_state_parse(cur), hpcnet_job_state_parse(rep->state))) {
 		int st = hpcnet_job_state_parse(rep->state);
+		struct hpcnet_job_report r = *rep;
 
-		rc = hpcnet_store_job_apply_report(db, rep, hpcnet_now_ms());
+		rc = runs_of_report(db, &r, hpcnet_job_state_parse(cur), st, hpcnet_now_ms());
+		if (rc >= 0)
+			rc = hpcnet_store_job_apply_report(db, &r, hpcnet_now_ms());
 		if (rc >= 0 && hpcnet_job_state_final(st))
 			rc = hpcnet_billing_settle(db, billing, rep->job_id, mc, hpcnet_now_ms());
 		else if (rc >= 0 && st == HPCNET_JOB_RUNNING)

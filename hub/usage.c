@@ -134,13 +134,15 @@ int hpcnet_h_usage_get(struct hpcnet_req *r)
 
 int hpcnet_h_usage_job(struct hpcnet_req *r)
 {
-	json_t *job = NULL, *rows = NULL, *hold = NULL, *row, *h = json_null();
+	json_t *job = NULL, *rows = NULL, *hold = NULL, *row, *h = json_null(), *runs = NULL;
 	size_t i;
 	int rc;
 
 	if (hpcnet_jobs_visible(r, &job) < 0)
 		return 0;
 	rc = hpcnet_store_usage_job(hpcnet_req_db(r), r->params[0], &rows);
+	if (rc == 0) /* earlier runs (requeued, preempted): the records include them */
+		rc = hpcnet_store_job_runs(hpcnet_req_db(r), r->params[0], &runs);
 	if (rc == 0) {
 		rc = hpcnet_store_hold_get(r->db, r->params[0], &hold);
 		if (rc == 0)
@@ -171,10 +173,18 @@ int hpcnet_h_usage_job(struct hpcnet_req *r)
 		json_object_set_new(row, "updated_at", hpcnet_view_time(json_object_get(row,
 										  "updated_at")));
 	}
-	hpcnet_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "job_id", r->params[0], "items", rows,
-					    "hold", h));
+	json_array_foreach(runs, i, row) {
+		json_object_set_new(row, "started_at", hpcnet_view_time(json_object_get(row,
+										  "started_at")));
+		json_object_set_new(row, "ended_at", hpcnet_view_time(json_object_get(row,
+										"ended_at")));
+	}
+	hpcnet_reply_json(r, 200, json_pack("{s:s, s:o, s:o, s:o}", "job_id", r->params[0], "items",
+					    rows, "hold", h, "earlier_runs", runs));
 	h = NULL;
+	runs = NULL;
 out:
+	json_decref(runs);
 	json_decref(h);
 	json_decref(hold);
 	json_decref(job);

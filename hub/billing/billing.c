@@ -154,14 +154,21 @@ int hpcnet_billing_hold(struct hpcnet_db *db, const struct hpcnet_billing_cfg *c
 	return rc < 0 ? rc : 0;
 }
 
-static void meter_job_of(json_t *job, struct hpcnet_meter_job *mj)
+/* The job's allocation and runs: the current one from the job row, the
+ * earlier ones (requeued, preempted) from job_runs. */
+static int meter_job_of(struct hpcnet_db *db, json_t *job, struct hpcnet_meter_job *mj)
 {
+	int64_t last_end;
+
 	*mj = (struct hpcnet_meter_job){
 		.cores = iv(job, "cores"), .gpus = iv(job, "gpus"),
 		.memory_bytes = iv(job, "memory_bytes"), .walltime_s = iv(job, "walltime_seconds"),
 		.gpu_model = json_string_value(json_object_get(job, "gpu_model")),
 		.started_ms = iv(job, "started_at"), .ended_ms = iv(job, "ended_at"),
 	};
+	return hpcnet_store_job_runs_prior(db, json_string_value(json_object_get(job, "id")),
+					   mj->walltime_s * 1000 + HPCNET_METER_GRACE_MS,
+					   &mj->prior_ms, &last_end);
 }
 
 /* The center figures recorded for the job so far (interim records). */
@@ -245,8 +252,9 @@ int hpcnet_billing_meter_running(struct hpcnet_db *db, const struct hpcnet_billi
 
 	if (rc < 0)
 		return rc == HPCNET_ENOTFOUND ? 0 : rc;
-	meter_job_of(job, &mj);
-	if (mj.started_ms <= 0 || mj.ended_ms > 0 || json_is_null(json_object_get(job, "center_id")))
+	rc = meter_job_of(db, job, &mj);
+	if (rc < 0 || mj.started_ms <= 0 || mj.ended_ms > 0 ||
+	    json_is_null(json_object_get(job, "center_id")))
 		goto out;
 	if (!c) {
 		rc = recorded_center(db, job_id, &have);
@@ -292,7 +300,9 @@ int hpcnet_billing_settle(struct hpcnet_db *db, const struct hpcnet_billing_cfg 
 	pid = json_string_value(json_object_get(hold, "payer_id"));
 	center = json_string_value(json_object_get(job, "center_id"));
 	held = iv(hold, "amount");
-	meter_job_of(job, &mj);
+	rc = meter_job_of(db, job, &mj);
+	if (rc < 0)
+		goto out;
 	at = mj.ended_ms > 0 ? mj.ended_ms : now;
 	if (!c) {
 		rc = recorded_center(db, job_id, &have);

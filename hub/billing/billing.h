@@ -20,7 +20,9 @@
  *   the platform's commission to them. A job that never started costs
  *   nothing; a cancelled job pays what ran; a lost job (its center cannot
  *   account for it) costs nothing. Its key is "charge:" + job id,
- *   so it happens exactly once, whatever crashes or retries.
+ *   so it happens exactly once, whatever crashes or retries. A job its
+ *   center requeued or preempted is charged for every run in that one
+ *   charge (earlier runs at the hub's check; see hub/store/runs_store.c).
  */
 #ifndef HPCNET_BILLING_H
 #define HPCNET_BILLING_H

@@ -107,16 +107,36 @@ static int build(const struct hpcnet_meter_job *j, const struct hpcnet_meter_cen
 int hpcnet_meter_compute(const struct hpcnet_meter_job *j, const struct hpcnet_meter_center *c,
 			 int64_t now_ms, int64_t tol_pct, struct hpcnet_meter_row rows[HPCNET_RES_N])
 {
-	int64_t end, wall, cap;
+	struct hpcnet_meter_row prior[HPCNET_RES_N];
+	struct hpcnet_meter_center rest;
+	int64_t end, wall = 0, cap = j->walltime_s * 1000 + HPCNET_METER_GRACE_MS;
+	int n, np, i;
 
-	if (j->started_ms <= 0)
+	if (j->started_ms <= 0 && j->prior_ms <= 0)
 		return 0;
-	end = j->ended_ms > 0 ? j->ended_ms : now_ms;
-	wall = end > j->started_ms ? end - j->started_ms : 0;
-	cap = j->walltime_s * 1000 + HPCNET_METER_GRACE_MS;
-	if (wall > cap)
-		wall = cap;
-	return build(j, c, wall, tol_pct, rows);
+	if (j->started_ms > 0) {
+		end = j->ended_ms > 0 ? j->ended_ms : now_ms;
+		wall = end > j->started_ms ? end - j->started_ms : 0;
+		if (wall > cap)
+			wall = cap;
+	} else if (c) {
+		/* Back in the queue when it ended: no current run for the center's
+		 * core/GPU/memory figures to describe; storage and traffic stand. */
+		rest = *c;
+		rest.qty[HPCNET_RES_CORE] = rest.qty[HPCNET_RES_GPU] = -1;
+		rest.qty[HPCNET_RES_MEMORY] = -1;
+		c = &rest;
+	}
+	n = build(j, c, wall, tol_pct, rows);
+	if (j->prior_ms <= 0)
+		return n;
+	/* Same allocation, so the same leading rows (core, GPU, memory). */
+	np = build(j, NULL, j->prior_ms, 0, prior);
+	for (i = 0; i < np; i++) {
+		rows[i].hub_qty += prior[i].hub_qty;
+		rows[i].billed_qty += prior[i].billed_qty;
+	}
+	return n;
 }
 
 int hpcnet_meter_estimate(const struct hpcnet_meter_job *j, struct hpcnet_meter_row rows[HPCNET_RES_N])

@@ -21,11 +21,15 @@
 
 #define HPCNET_METER_GRACE_MS 60000 /* schedulers stop jobs a little after their limit */
 
-/* What the job was given and when it ran (times in ms, 0 = not yet). */
+/* What the job was given and when it ran (times in ms, 0 = not yet).
+ * started_ms..ended_ms is the current run; prior_ms the time of the runs
+ * before it that its center ended by putting the job back in its queue
+ * (requeue, preemption), each already capped at walltime + grace. */
 struct hpcnet_meter_job {
 	int64_t cores, gpus, memory_bytes, walltime_s;
 	const char *gpu_model;  /* NULL = any */
 	int64_t started_ms, ended_ms;
+	int64_t prior_ms;
 };
 
 /* The center's figures in base units; -1 = it gave none. */
@@ -51,8 +55,9 @@ int hpcnet_meter_parse_usage(json_t *usage, struct hpcnet_meter_center *c, json_
 char *hpcnet_meter_center_json(const struct hpcnet_meter_center *c);
 /* The records of a job that started, as of now_ms for a running one
  * (ended_ms == 0). tol_pct: tolerance in percent of the hub's check (at
- * least one minute's worth). Returns the number of rows (0 if it never
- * started). */
+ * least one minute's worth). Earlier runs (prior_ms) add their hub check
+ * to hub_qty and billed_qty: the center's figures describe the current
+ * run only. Returns the number of rows (0 if it never started). */
 int hpcnet_meter_compute(const struct hpcnet_meter_job *j, const struct hpcnet_meter_center *c,
 			 int64_t now_ms, int64_t tol_pct, struct hpcnet_meter_row rows[HPCNET_RES_N]);
 /* What the job can use at most (its request for its whole walltime and the

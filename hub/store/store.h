@@ -134,6 +134,18 @@ struct hpcnet_job_report {
 };
 int hpcnet_store_job_apply_report(struct hpcnet_db *db, const struct hpcnet_job_report *rep,
 				  int64_t now);
+/* Runs (hub/store/runs_store.c). A job its center puts back in its queue
+ * (requeue, preemption) closes its current run: the run is kept in
+ * job_runs with end_ms and reason, and jobs.started_at becomes NULL until
+ * the next run starts. 1 closed, 0 no run was open, <0. */
+int hpcnet_store_job_run_close(struct hpcnet_db *db, const char *job_id, int64_t end_ms,
+			       const char *reason);
+/* The closed runs of a job: *ms = their durations, each capped at cap_ms,
+ * summed; *last_end = when the last one ended (0 = none). 0 or <0. */
+int hpcnet_store_job_runs_prior(struct hpcnet_db *db, const char *job_id, int64_t cap_ms,
+				int64_t *ms, int64_t *last_end);
+/* [{run, center_id, started_at, ended_at, reason}] oldest first. */
+int hpcnet_store_job_runs(struct hpcnet_db *db, const char *job_id, json_t **out);
 /* Dispatch: queued -> dispatched on center with the placement reason. 1/0. */
 int hpcnet_store_job_dispatch(struct hpcnet_db *db, const char *id, const char *center_id,
 			      const char *reason, int64_t now);

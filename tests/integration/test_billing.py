@@ -266,6 +266,57 @@ class BillingTest(MoneyTest):
                                              for x in flagged])
         self.audit()
 
+    def test_requeued_and_preempted_runs_each_charged_once(self):
+        """A center (played by the test) requeues a job, then preempts it,
+        then runs it to the end: every run is metered and charged once, in
+        the one charge at the end, from the hold kept until then; a job
+        requeued and then cancelled in its center's queue pays its earlier
+        run only."""
+        tok, cid = self.c.join_center("eps", cores=8)
+        r = self.c.post("/api/v1/centers/eps/prices",
+                        {"items": [{"resource": "core_hour", "price": CORE_HOUR}]},
+                        token=self.admin)
+        self.c.post("/api/v1/prices/%s/approve" % r.json["id"], token=self.admin)
+        u = self.c.create_user("ria")
+        self.topup("ria", 10 ** 6)
+        a = self.c.submit(u, command="true", cores=2, walltime_seconds=600, center="eps")
+        b = self.c.submit(u, command="true", cores=2, walltime_seconds=600, center="eps")
+        wait_for(lambda: len(self.c.get("/api/v1/centers/%s/orders" % cid, token=tok)
+                             .json["items"]) == 2, what="the orders")
+
+        def report(jid, state, **kw):
+            item = {"job_id": jid, "state": state}
+            item.update({k: "2026-12-01T" + v + "Z" for k, v in kw.items()})
+            r = self.c.post("/api/v1/centers/%s/reports" % cid, {"items": [item]}, token=tok)
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.json["results"][0]["result"], "applied", (item, r.json))
+
+        report(a["id"], "running", started_at="10:00:00")
+        report(a["id"], "pending", ended_at="10:01:40")      # requeued after 100 s
+        report(a["id"], "running", started_at="10:05:00")
+        report(a["id"], "preempted", ended_at="10:05:30")    # preempted after 30 s
+        report(a["id"], "running", started_at="10:07:00")
+        report(a["id"], "succeeded", ended_at="10:08:00")    # ran to the end in 60 s
+        report(b["id"], "running", started_at="11:00:00")
+        report(b["id"], "pending", ended_at="11:00:50")      # requeued after 50 s
+        report(b["id"], "cancelled")                         # cancelled in the queue
+
+        us = self.usage(u, a["id"])
+        self.assertEqual([x["ended_at"] for x in us["earlier_runs"]],
+                         ["2026-12-01T10:01:40.000Z", "2026-12-01T10:05:30.000Z"])
+        core = {x["resource"]: x for x in us["items"]}["core"]
+        self.assertEqual((core["hub_qty"], core["billed_qty"]), (2 * 190, 2 * 190))
+        self.assertEqual((us["hold"]["amount"], us["hold"]["charged"]), (2 * 660, 2 * 190))
+        us = self.usage(u, b["id"])
+        self.assertEqual(len(us["earlier_runs"]), 1)
+        self.assertEqual(us["hold"]["charged"], 2 * 50)
+        self.assertEqual(self.balance(u)["balance"], 10 ** 6 - 2 * 190 - 2 * 50)
+        for jid in (a["id"], b["id"]):
+            n = self.c.sql("SELECT COUNT(*) FROM ledger_transactions WHERE job_id = ?"
+                           " AND kind = 'charge'", (jid,))[0][0]
+            self.assertEqual(n, 1, "one charge per job, whatever its runs")
+        self.audit()
+
     def test_traffic_past_the_credit_limit_is_uncollected(self):
         tok, cid = self.c.join_center("delta", cores=8)
         r = self.c.post("/api/v1/centers/delta/prices",

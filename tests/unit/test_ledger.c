@@ -40,9 +40,11 @@
 struct job {
 	char id[HPCNET_ID_LEN];
 	int user, center; /* center -1 until dispatched */
-	int state;        /* 0 queued, 1 running, 2 ended */
+	int state;        /* 0 queued, 1 running, 2 ended, 3 requeued at its center */
 	int64_t hold, walltime, cores, started;
-	int charged;
+	int64_t prior_ms, last_end; /* earlier runs: capped time, when the last ended */
+	int64_t wall_ms;  /* the last run's billable time, once ended */
+	int runs, charged;
 };
 
 struct world {
@@ -254,22 +256,41 @@ static struct job *pick(struct world *w, int state)
 
 static void op_start(struct world *w)
 {
-	struct job *j = pick(w, 0);
+	struct job *j = pick(w, rnd(w, 0, 3) ? 0 : 3);
 	struct hpcnet_job_report rep = { .state = "running", .cpu_seconds = -1, .max_rss_bytes = -1 };
 	int64_t now = hpcnet_now_ms();
 
 	if (!j)
 		return;
-	j->center = (int)rnd(w, 0, NCENTERS - 1);
-	j->started = now - rnd(w, 0, 3600) * 1000;
+	if (j->state == 3) { /* runs again where it was requeued, after its last run */
+		j->started = j->last_end + rnd(w, 0, 600) * 1000;
+	} else {
+		j->center = (int)rnd(w, 0, NCENTERS - 1);
+		j->started = now - rnd(w, 0, 3600) * 1000;
+	}
 	rep.job_id = j->id;
 	rep.started_at = j->started;
 	tx_begin(w);
-	CHECK(w, hpcnet_store_job_dispatch(w->db, j->id, w->center[j->center], "p", now) == 1);
+	if (j->state == 0)
+		CHECK(w, hpcnet_store_job_dispatch(w->db, j->id, w->center[j->center], "p", now) == 1);
 	CHECK(w, hpcnet_store_job_apply_report(w->db, &rep, now) == 0);
 	CHECK(w, hpcnet_billing_meter_running(w->db, &w->cfg, j->id, NULL, now) == 0);
 	tx_end(w, 1);
 	j->state = 1;
+}
+
+/* Every run billed exactly once: the core record is the earlier runs'
+ * capped time plus the last run's, each rounded half up once. */
+static void check_core_usage(struct world *w, struct job *j)
+{
+	int64_t billed = -1,
+		want = (j->cores * j->prior_ms + 500) / 1000 + (j->cores * j->wall_ms + 500) / 1000;
+
+	if (!j->runs && !j->wall_ms)
+		return; /* never ran: no records */
+	CHECK(w, hpcnet_db_get_int(w->db, &billed, "SELECT billed_qty FROM usage_records"
+				   " WHERE job_id = ? AND resource = 'core'", "t", j->id) == 1);
+	CHECK(w, billed == want);
 }
 
 static void settle(struct world *w, struct job *j)
@@ -283,14 +304,23 @@ static void settle(struct world *w, struct job *j)
 	CHECK(w, rc == 1);
 	j->charged = 1;
 	CHECK(w, hpcnet_store_hold_get(w->db, j->id, &hold) == 0);
-	CHECK(w, json_integer_value(json_object_get(hold, "charged")) <= j->hold);
+	/* one run cannot cost more than its hold; a requeued job's runs can */
+	CHECK(w, j->runs > 0 || json_integer_value(json_object_get(hold, "charged")) <= j->hold);
 	CHECK(w, json_integer_value(json_object_get(hold, "charged")) >= 0);
 	json_decref(hold);
+	check_core_usage(w, j);
+}
+
+static int64_t capped(struct job *j, int64_t ms)
+{
+	int64_t cap = j->walltime * 1000 + HPCNET_METER_GRACE_MS;
+
+	return ms > cap ? cap : ms;
 }
 
 static void op_end(struct world *w, int cancel)
 {
-	struct job *j = pick(w, 1);
+	struct job *j = pick(w, cancel && rnd(w, 0, 2) == 0 ? 3 : 1);
 	struct hpcnet_job_report rep = { .cpu_seconds = -1, .max_rss_bytes = -1 };
 	int64_t now = hpcnet_now_ms();
 
@@ -298,13 +328,44 @@ static void op_end(struct world *w, int cancel)
 		return;
 	rep.job_id = j->id;
 	rep.state = cancel ? "cancelled" : (const char *[]){ "succeeded", "failed", "lost" }[rnd(w, 0, 2)];
-	/* sometimes past the walltime: the hub's check caps it */
-	rep.ended_at = j->started + rnd(w, 0, (j->walltime + 120) * 1000);
+	/* sometimes past the walltime: the hub's check caps it; a job cancelled
+	 * while requeued has no current run */
+	if (j->state == 1) {
+		rep.ended_at = j->started + rnd(w, 0, (j->walltime + 120) * 1000);
+		j->wall_ms = capped(j, rep.ended_at - j->started);
+	} else {
+		rep.ended_at = now;
+	}
 	tx_begin(w);
 	CHECK(w, hpcnet_store_job_apply_report(w->db, &rep, now) == 0);
 	tx_end(w, 1);
 	j->state = 2;
 	settle(w, j);
+}
+
+/* The center puts a running job back in its queue (requeue or
+ * preemption): its run closes and will be charged with the job's end. */
+static void op_requeue(struct world *w)
+{
+	struct job *j = pick(w, 1);
+	struct hpcnet_job_report rep = { .state = "pending", .cpu_seconds = -1,
+					 .max_rss_bytes = -1 };
+	int64_t now = hpcnet_now_ms(), end;
+
+	if (!j)
+		return;
+	end = j->started + rnd(w, 0, (j->walltime + 120) * 1000);
+	rep.job_id = j->id;
+	tx_begin(w);
+	CHECK(w, hpcnet_store_job_run_close(w->db, j->id, end, "pending") == 1);
+	CHECK(w, hpcnet_store_job_apply_report(w->db, &rep, now) == 0);
+	/* closed: a second close finds no open run */
+	CHECK(w, hpcnet_store_job_run_close(w->db, j->id, end, "pending") == 0);
+	tx_end(w, 1);
+	j->prior_ms += capped(j, end - j->started);
+	j->last_end = end;
+	j->runs++;
+	j->state = 3;
 }
 
 static void op_cancel_queued(struct world *w)
@@ -408,7 +469,7 @@ static void test_ledger_property(void **state)
 {
 	struct world *w = hpcnet_xcalloc(1, sizeof(*w));
 	const char *env = getenv("HPCNET_SEED");
-	int i, charged = 0;
+	int i, charged = 0, requeued = 0;
 
 	w->seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
 	w->rng = w->seed;
@@ -435,18 +496,23 @@ static void test_ledger_property(void **state)
 			op_credit(w);
 		else if (r < 95)
 			op_transfer(w);
-		else if (r < 97)
+		else if (r < 96)
 			op_payout(w);
+		else if (r < 98)
+			op_requeue(w);
 		else
 			op_sweep(w);
 		check_books(w);
 	}
-	for (i = 0; i < w->njobs; i++)
+	for (i = 0; i < w->njobs; i++) {
 		charged += w->jobs[i].charged;
-	print_message("ledger property: %d jobs held, %d charged, %d refused for funds\n",
-		      w->njobs, charged, w->refused);
+		requeued += w->jobs[i].charged && w->jobs[i].runs > 0;
+	}
+	print_message("ledger property: %d jobs held, %d charged (%d after requeues),"
+		      " %d refused for funds\n", w->njobs, charged, requeued, w->refused);
 	/* the run really exercised both sides */
 	assert_true(charged > 50);
+	assert_true(requeued > 5);
 	assert_true(w->refused > 10);
 	hpcnet_store_release(w->store, w->db);
 	hpcnet_store_close(w->store);

@@ -234,6 +234,37 @@ static void test_meter_records(void **state)
 	assert_int_equal(hpcnet_meter_compute(&j, NULL, 5000000, 5, rows), 0);
 }
 
+/* A job requeued or preempted before: its earlier runs add their hub check;
+ * the center's figure speaks for the current run only (checked, flagged
+ * and capped against that run), and with no current run it is ignored. */
+static void test_meter_earlier_runs(void **state)
+{
+	struct hpcnet_meter_job j = { .cores = 2, .walltime_s = 3600, .started_ms = 1000000,
+				      .ended_ms = 1000000 + 30000, .prior_ms = 100500 };
+	struct hpcnet_meter_center c = { .qty = { 50, -1, -1, -1, -1, 700 } };
+	struct hpcnet_meter_row rows[HPCNET_RES_N];
+	int n = hpcnet_meter_compute(&j, &c, 0, 5, rows);
+
+	(void)state;
+	assert_int_equal(n, 2); /* core, net_out */
+	assert_int_equal(rows[0].center_qty, 50);
+	assert_int_equal(rows[0].hub_qty, 60 + 201);   /* 2 x 30 s now, 2 x 100.5 s before */
+	assert_int_equal(rows[0].billed_qty, 50 + 201); /* the center's 50 for this run */
+	assert_false(rows[0].flagged);                  /* 10 off: within 2 cores x 60 s */
+	assert_int_equal(rows[1].billed_qty, 700);
+	c.qty[HPCNET_RES_CORE] = 5000;                  /* beyond this run: flagged, capped */
+	hpcnet_meter_compute(&j, &c, 0, 5, rows);
+	assert_true(rows[0].flagged);
+	assert_int_equal(rows[0].billed_qty, 60 + 201);
+	j.started_ms = 0;                               /* ended back in the queue */
+	n = hpcnet_meter_compute(&j, &c, 0, 5, rows);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].center_qty, -1);
+	assert_int_equal(rows[0].billed_qty, 201);
+	assert_false(rows[0].flagged);
+	assert_int_equal(rows[1].billed_qty, 700);
+}
+
 static void test_meter_walltime_cap_and_estimate(void **state)
 {
 	struct hpcnet_meter_job j = { .cores = 2, .walltime_s = 60, .started_ms = 1,
@@ -273,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_commission_and_percent),
 		cmocka_unit_test(test_money_format_and_currency),
 		cmocka_unit_test(test_meter_records),
+		cmocka_unit_test(test_meter_earlier_runs),
 		cmocka_unit_test(test_meter_walltime_cap_and_estimate),
 		cmocka_unit_test(test_meter_parse_usage),
 	};
