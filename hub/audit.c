@@ -150,6 +150,17 @@ int hpcnet_audit_write(struct hpcnet_req *r, hpcnet_write_fn fn, void *arg)
 	return rc;
 }
 
+void hpcnet_audit_signin(struct hpcnet_req *r, const char *object_id, json_t *user)
+{
+	const char *id = json_string_value(json_object_get(user, "id"));
+	const char *name = json_string_value(json_object_get(user, "name"));
+
+	r->audit_status = 201;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s", object_id);
+	snprintf(r->audit_actor_id, sizeof(r->audit_actor_id), "%s", id ? id : "");
+	snprintf(r->audit_actor_name, sizeof(r->audit_actor_name), "%s", name ? name : "");
+}
+
 void hpcnet_audit_record(struct hpcnet_req *r)
 {
 	struct audit_draft d;

@@ -14,6 +14,8 @@
 #ifndef HPCNET_HUB_AUDIT_H
 #define HPCNET_HUB_AUDIT_H
 
+#include <jansson.h>
+
 #include "hub/store/writer.h"
 
 struct hpcnet_req;
@@ -26,6 +28,11 @@ struct hpcnet_req;
  * non-zero (failed, or changed nothing) leaves the row to
  * hpcnet_audit_record(). Result as hpcnet_store_write(). */
 int hpcnet_audit_write(struct hpcnet_req *r, hpcnet_write_fn fn, void *arg);
+
+/* Before a sign-in's write (a token or session for user, a users row,
+ * named object_id): its row announces 201 and names user as the actor,
+ * the caller not being signed in yet. */
+void hpcnet_audit_signin(struct hpcnet_req *r, const char *object_id, json_t *user);
 
 /* Appends r's row (durably, through the writer queue) when it is audited
  * and no row announcing this answer went in with its change (a second

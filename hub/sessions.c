@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "hpcnet/error.h"
+#include "hub/audit.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
 #include "hub/signin.h"
@@ -95,12 +96,7 @@ int hpcnet_h_sessions_create(struct hpcnet_req *r)
 			       .user_id = json_string_value(json_object_get(user, "id")),
 			       .now = hpcnet_now_ms() };
 	w.expires_at = w.now + r->hub->session_max_ms;
-	r->audit_status = 201;
-	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
-	snprintf(r->audit_actor_id, sizeof(r->audit_actor_id), "%s", w.user_id);
-	snprintf(r->audit_actor_name, sizeof(r->audit_actor_name), "%s",
-		 json_is_string(json_object_get(user, "name"))
-			 ? json_string_value(json_object_get(user, "name")) : "");
+	hpcnet_audit_signin(r, id, user);
 	rc = hpcnet_req_write(r, create_fn, &w);
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);

@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "hpcnet/error.h"
+#include "hub/audit.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
 #include "hub/oidc.h"
@@ -87,13 +88,7 @@ int hpcnet_h_tokens_create(struct hpcnet_req *r)
 				  .name = json_string_value(json_object_get(body, "name"))
 						  ? json_string_value(json_object_get(body, "name"))
 						  : "cli" };
-	/* A sign-in: the row's actor is who gets the token. */
-	r->audit_status = 201;
-	snprintf(r->audit_object, sizeof(r->audit_object), "%s", id);
-	snprintf(r->audit_actor_id, sizeof(r->audit_actor_id), "%s", w.user_id);
-	snprintf(r->audit_actor_name, sizeof(r->audit_actor_name), "%s",
-		 json_is_string(json_object_get(user, "name"))
-			 ? json_string_value(json_object_get(user, "name")) : "");
+	hpcnet_audit_signin(r, id, user);
 	rc = hpcnet_req_write(r, token_create_fn, &w);
 	if (rc < 0) {
 		hpcnet_reply_error(r, rc);
