@@ -269,7 +269,8 @@ static int submit_fn(struct hpcnet_db *db, void *arg)
 	 * each other's jobs: none can take what another already reserved. */
 	if (rc == 0)
 		rc = hpcnet_quota_check(db, w->row->user_id, w->row->project_id,
-					w->row->org_id, &mj, w->row->submitted_at, &w->miss);
+					w->row->org_id, &mj, hpcnet_store_job_input_bytes(w->row),
+					w->row->submitted_at, &w->miss);
 	if (rc == 0)
 		rc = hpcnet_store_job_insert(db, w->row);
 	if (rc == 0) {

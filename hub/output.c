@@ -10,6 +10,8 @@
 #include "common/clock.h"
 #include "hpcnet/error.h"
 #include "hpcnet/job.h"
+#include "hub/billing/quota.h"
+#include "common/log.h"
 #include "hub/handlers.h"
 #include "hub/http.h"
 #include "hub/store/store.h"
@@ -80,6 +82,31 @@ struct output_write {
 	int64_t length; /* out: stored length after (or, on a gap, before) */
 };
 
+/* Output past a storage_bytes quota is still stored: a running job's
+ * output is never lost for a limit. The job gets one event saying so, and
+ * its owner's submits are refused (quota.h) until the use is back under. */
+static int storage_flag(struct hpcnet_db *db, json_t *job)
+{
+	struct hpcnet_quota_miss m;
+	const char *id = json_string_value(json_object_get(job, "id"));
+	char detail[400];
+	int rc = hpcnet_quota_storage_over(db, json_string_value(json_object_get(job, "user_id")),
+					   json_string_value(json_object_get(job, "project_id")),
+					   json_string_value(json_object_get(job, "org_id")),
+					   hpcnet_now_ms(), &m);
+
+	if (rc != HPCNET_EQUOTA)
+		return rc;
+	snprintf(detail, sizeof(detail), "storage quota exceeded: storage_bytes of %s is %lld bytes,"
+		 " %lld stored; output is still kept, new submits are refused until the"
+		 " quota is raised", m.scope, (long long)m.limit,
+		 (long long)m.used);
+	rc = hpcnet_store_job_event_once(db, id, "storage_over_quota", hpcnet_now_ms(), detail);
+	if (rc == 1)
+		hpcnet_warn("job %s: %s", id, detail);
+	return rc < 0 ? rc : 0;
+}
+
 static int output_fn(struct hpcnet_db *db, void *arg)
 {
 	struct output_write *w = arg;
@@ -93,6 +120,8 @@ static int output_fn(struct hpcnet_db *db, void *arg)
 	if (rc == 0)
 		rc = hpcnet_store_output_append(db, w->job_id, w->stream, w->offset, w->data, w->len,
 						&w->length);
+	if (rc == 0 && w->len)
+		rc = storage_flag(db, row);
 	json_decref(row);
 	return rc;
 }

@@ -66,10 +66,11 @@ static int use_of(struct hpcnet_db *db, const char *user_id, json_t *q, int64_t 
 						    strcmp(period, "month") == 0 ? month : NULL,
 						    &u->used);
 	} else {
-		/* storage_bytes: nothing meters stored bytes per user until the
-		 * data module exists; shown, never exceeded. */
+		/* storage_bytes: a level, not a flow: what the hub keeps now,
+		 * whatever the quota's period says. */
 		u->scale = 1;
 		u->unit = "bytes";
+		rc = hpcnet_store_stored_bytes(db, kind, id, &u->used);
 	}
 	json_decref(active);
 	return rc;
@@ -80,8 +81,12 @@ static int64_t up_div(int64_t a, int64_t b)
 	return a <= 0 ? 0 : (a + b - 1) / b;
 }
 
-int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *project_id, const char *org_id, const struct hpcnet_meter_job *mj,
-		       int64_t now, struct hpcnet_quota_miss *miss)
+/* The first hard quota binding the job that it would exceed (HPCNET_EQUOTA,
+ * *miss), or 0. only_storage: check storage_bytes quotas alone, and flag
+ * one already past its limit (asked 0). */
+static int check(struct hpcnet_db *db, const char *user_id, const char *project_id,
+		 const char *org_id, const struct hpcnet_meter_job *mj, int64_t stored_bytes,
+		 int only_storage, int64_t now, struct hpcnet_quota_miss *miss)
 {
 	json_t *qs = NULL, *q;
 	size_t i;
@@ -91,13 +96,18 @@ int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *pr
 		const char *res = json_string_value(json_object_get(q, "resource"));
 		const char *model = json_string_value(json_object_get(q, "gpu_model"));
 		int64_t limit = json_integer_value(json_object_get(q, "max_value")), asked;
+		int storage = strcmp(res, "storage_bytes") == 0;
 		struct use u;
 
 		if (rc < 0)
 			break;
 		if (json_integer_value(json_object_get(q, "soft")))
 			continue; /* soft: the scheduler's business, never a refusal */
-		if (strcmp(res, "concurrent_jobs") == 0)
+		if (only_storage && !storage)
+			continue;
+		if (storage)
+			asked = stored_bytes;
+		else if (strcmp(res, "concurrent_jobs") == 0)
 			asked = 1;
 		else if (strcmp(res, "core_hours") == 0)
 			asked = mj->cores * mj->walltime_s;
@@ -106,7 +116,7 @@ int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *pr
 			asked = mj->gpus * mj->walltime_s;
 		else
 			continue;
-		if (asked == 0)
+		if (asked == 0 && !only_storage)
 			continue;
 		rc = use_of(db, user_id, q, now, 0, &u);
 		if (rc < 0)
@@ -147,6 +157,19 @@ json_t *hpcnet_quota_view(json_t *q)
 		"limit", (json_int_t)json_integer_value(json_object_get(q, "max_value")),
 		"set_by", json_object_get(q, "set_by"),
 		"updated_at", hpcnet_view_time(json_object_get(q, "updated_at")));
+}
+
+int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *project_id,
+		       const char *org_id, const struct hpcnet_meter_job *mj, int64_t stored_bytes,
+		       int64_t now, struct hpcnet_quota_miss *miss)
+{
+	return check(db, user_id, project_id, org_id, mj, stored_bytes, 0, now, miss);
+}
+
+int hpcnet_quota_storage_over(struct hpcnet_db *db, const char *user_id, const char *project_id,
+			      const char *org_id, int64_t now, struct hpcnet_quota_miss *miss)
+{
+	return check(db, user_id, project_id, org_id, NULL, 0, 1, now, miss);
 }
 
 int hpcnet_quota_status(struct hpcnet_db *db, const char *user_id, int64_t now,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Quotas: limits on concurrent jobs, core-hours and GPU-hours (optionally
- * of one GPU model) per user, per project, per organization, or per role
+ * of one GPU model) and stored bytes per user, per project, per organization, or per role
  * (user, admin, org_admin, center_operator, merchant) as the default of
  * everyone holding it, per month or for life. A job is bound by its
  * user's, its project's and its project's org's quotas at once. Enforced at submit inside the same serialized write that inserts
@@ -29,14 +29,24 @@ struct hpcnet_quota_miss {
 
 /* 0 when the job (of user_id, in project_id of org_id; either may be
  * NULL) fits every quota binding it; HPCNET_EQUOTA with the first quota
- * it would exceed in *miss. */
-int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *project_id, const char *org_id, const struct hpcnet_meter_job *mj,
+ * it would exceed in *miss. stored_bytes: what the hub keeps for the job
+ * at submit (its script and files), for storage_bytes quotas, which count
+ * what the hub keeps for the scope's jobs now (scripts, files, output),
+ * whatever their period. */
+int hpcnet_quota_check(struct hpcnet_db *db, const char *user_id, const char *project_id,
+		       const char *org_id, const struct hpcnet_meter_job *mj, int64_t stored_bytes,
 		       int64_t now, struct hpcnet_quota_miss *miss);
 /* A quota as the API shows it, from a store row (borrowed): {id, scope
  * (its kind: user, role, org, project), scope_name, soft, resource,
  * gpu_model, period, limit, set_by, updated_at}. GET /quotas?all=1 lists
  * these; GET /quotas adds the use below to each. */
 json_t *hpcnet_quota_view(json_t *q);
+/* After output was stored: HPCNET_EQUOTA (*miss) when a storage_bytes quota
+ * binding the job's owner is now past its limit, else 0. Output keeps
+ * being accepted (nothing a job wrote is lost); new submits are refused
+ * until the use is back under the limit. */
+int hpcnet_quota_storage_over(struct hpcnet_db *db, const char *user_id, const char *project_id,
+			      const char *org_id, int64_t now, struct hpcnet_quota_miss *miss);
 /* Use against every quota binding the user, their orgs and their orgs'
  * projects: [hpcnet_quota_view + {used, reserved, left, unit}] (hours for
  * core/GPU-hours, rounded up; jobs for concurrent_jobs). */

@@ -344,6 +344,21 @@ int hpcnet_store_usage_scope_total(struct hpcnet_db *db, const char *scope_kind,
 				      since_period, since_period));
 }
 
+/* What the hub keeps for a scope's jobs: their script and files as
+ * submitted, and the output their centers shipped. */
+#define STORED(col) "SELECT COALESCE(SUM(stdout_bytes + stderr_bytes + input_bytes), 0)" \
+	" FROM jobs WHERE " col " = ?"
+
+int hpcnet_store_stored_bytes(struct hpcnet_db *db, const char *scope_kind, const char *scope_id,
+			      int64_t *out)
+{
+	const char *q = strcmp(scope_kind, "org") == 0 ? STORED("org_id")
+		: strcmp(scope_kind, "project") == 0 ? STORED("project_id") : STORED("user_id");
+
+	*out = 0;
+	return done(hpcnet_db_get_int(db, out, q, "t", scope_id));
+}
+
 int hpcnet_store_quota_put(struct hpcnet_db *db, const char *id, const char *scope_kind,
 			   const char *scope_id, const char *resource, const char *gpu_model,
 			   const char *period, int64_t max_value, int soft, const char *by, int64_t now)

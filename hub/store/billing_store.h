@@ -122,6 +122,11 @@ int hpcnet_store_usage_collected(struct hpcnet_db *db, const char *payer_kind,
 /* [{period, currency, amount, jobs}] a payer was invoiced, newest first. */
 int hpcnet_store_usage_periods(struct hpcnet_db *db, const char *payer_kind,
 			       const char *payer_id, json_t **out);
+/* Bytes the hub keeps for the jobs of a user, project or org (scope_kind
+ * "user", "project", "org"): scripts and files as submitted, and the
+ * output shipped by their centers. The storage_bytes quotas count it. */
+int hpcnet_store_stored_bytes(struct hpcnet_db *db, const char *scope_kind, const char *scope_id,
+			      int64_t *out);
 /* For quotas: billed_qty of `resource` (model "" = every model) over
  * final records of the jobs of a user, project or org (scope_kind) since
  * the period since_period (NULL = lifetime). */

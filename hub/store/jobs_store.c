@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SQL for jobs: insert, read, list, state changes, dispatch, orders, events. */
 #include <stdio.h>
+#include <string.h>
 
 #include "common/clock.h"
 #include "hpcnet/error.h"
@@ -18,17 +19,22 @@
 	" LEFT JOIN centers c ON c.id = j.center_id LEFT JOIN centers cr ON cr.id = j.center_requested" \
 	" LEFT JOIN projects pr ON pr.id = j.project_id"
 
+int64_t hpcnet_store_job_input_bytes(const struct hpcnet_job_row *j)
+{
+	return (int64_t)strlen(j->script) + (int64_t)strlen(j->files_json ? j->files_json : "[]");
+}
+
 int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j)
 {
 	int rc = hpcnet_db_exec(db,
 		"INSERT INTO jobs (id, user_id, name, state, script, cores, memory_bytes, gpus,"
 		" walltime_seconds, env, files, center_requested, submitted_at, updated_at,"
-		" gpu_model, partition_name, account, qos, project_id, org_id)"
-		" VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		"ttttiiiitttiitttttt", j->id, j->user_id, j->name, j->script, (int64_t)j->cores,
+		" gpu_model, partition_name, account, qos, project_id, org_id, input_bytes)"
+		" VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"ttttiiiitttiitttttti", j->id, j->user_id, j->name, j->script, (int64_t)j->cores,
 		j->memory_bytes, (int64_t)j->gpus, j->walltime_seconds, j->env_json, j->files_json,
 		j->center_requested, j->submitted_at, j->submitted_at, j->gpu_model, j->partition,
-		j->account, j->qos, j->project_id, j->org_id);
+		j->account, j->qos, j->project_id, j->org_id, hpcnet_store_job_input_bytes(j));
 
 	if (rc < 0)
 		return rc;
@@ -97,6 +103,19 @@ int hpcnet_store_job_event_add(struct hpcnet_db *db, const char *id, const char 
 				    " WHERE job_id = ?", "ttitt", id, state, at, detail, id);
 
 	return rc < 0 ? rc : 0;
+}
+
+int hpcnet_store_job_event_once(struct hpcnet_db *db, const char *id, const char *state,
+				int64_t at, const char *detail)
+{
+	int64_t n = 0;
+	int rc = hpcnet_db_get_int(db, &n, "SELECT COUNT(*) FROM job_events WHERE job_id = ?"
+					   " AND state = ?", "tt", id, state);
+
+	if (rc < 0 || n > 0)
+		return rc < 0 ? rc : 0;
+	rc = hpcnet_store_job_event_add(db, id, state, at, detail);
+	return rc < 0 ? rc : 1;
 }
 
 int hpcnet_store_job_set_state(struct hpcnet_db *db, const char *id, const char *from,

@@ -17,7 +17,7 @@
 
 extern const char hpcnet_migration_001[], hpcnet_migration_002[], hpcnet_migration_003[],
 	hpcnet_migration_004[], hpcnet_migration_005[], hpcnet_migration_006[],
-	hpcnet_migration_007[], hpcnet_migration_008[];
+	hpcnet_migration_007[], hpcnet_migration_008[], hpcnet_migration_009[];
 
 static const struct {
 	int version;
@@ -31,6 +31,7 @@ static const struct {
 	{ .version = 6, .sql = hpcnet_migration_006 },
 	{ .version = 7, .sql = hpcnet_migration_007 },
 	{ .version = 8, .sql = hpcnet_migration_008 },
+	{ .version = 9, .sql = hpcnet_migration_009 },
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

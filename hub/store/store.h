@@ -97,6 +97,9 @@ struct hpcnet_job_row {
 	const char *project_id, *org_id; /* NULL: a personal job */
 };
 int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j);
+/* What the hub keeps of the job's input: its script and files, in bytes
+ * (jobs.input_bytes, counted by storage_bytes quotas). */
+int64_t hpcnet_store_job_input_bytes(const struct hpcnet_job_row *j);
 /* Full row joined with user and center names. */
 int hpcnet_store_job_get(struct hpcnet_db *db, const char *id, json_t **out);
 /* Newest first, keyset on id. Filters may be NULL; submitted in
@@ -116,6 +119,10 @@ struct hpcnet_job_query {
 int hpcnet_store_job_list_visible(struct hpcnet_db *db, const struct hpcnet_job_query *q,
 				  json_t **out);
 int hpcnet_store_job_events(struct hpcnet_db *db, const char *id, json_t **out);
+/* Adds the event unless the job already has one in that state: 1 added,
+ * 0 there was one, <0. */
+int hpcnet_store_job_event_once(struct hpcnet_db *db, const char *id, const char *state,
+				int64_t at, const char *detail);
 int hpcnet_store_job_event_add(struct hpcnet_db *db, const char *id, const char *state,
 			       int64_t at, const char *detail);
 /* Moves the job to state with reason, if it is still in `from`. 1 moved, 0 not. */

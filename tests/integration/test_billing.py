@@ -368,6 +368,50 @@ class BillingTest(MoneyTest):
         q = self.c.get("/api/v1/quotas", token=u).json["items"]
         self.assertEqual([(x["resource"], x["soft"]) for x in q], [("concurrent_jobs", True)])
 
+    def test_storage_quota_at_submit_and_on_output(self):
+        """storage_bytes counts what the hub keeps (scripts, files, output):
+        a submit past it is refused with a 409 naming the quota, the bytes
+        used and the limit; output a running job ships past it is still
+        stored, the job says so once, and new submits are refused."""
+        tok, cid = self.c.join_center("zeta", cores=8)
+        u = self.c.create_user("sto")
+        r = self.c.post("/api/v1/quotas", {"scope": "user:sto", "resource": "storage_bytes",
+                                           "limit": 4000}, token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        j = self.c.submit(u, command="true", walltime_seconds=60, center="zeta")
+        kept = len("#!/bin/sh\ntrue\n") + len("[]")  # its script and (no) files
+        q = [x for x in self.c.get("/api/v1/quotas", token=u).json["items"]
+             if x["resource"] == "storage_bytes"][0]
+        self.assertEqual((q["used"], q["limit"], q["unit"]), (kept, 4000, "bytes"))
+        r = self.c.post("/api/v1/jobs", {"command": "x" * 5000, "walltime_seconds": 60,
+                                         "center": "zeta"}, token=u)
+        self.assertEqual(r.status, 409, r)
+        self.assertEqual((r.json["quota"], r.json["limit"]), ("storage_bytes", 4000))
+        self.assertIn("storage_bytes of user sto", r.json["detail"])
+        self.assertIn("%d used" % kept, r.json["detail"])
+
+        wait_for(lambda: self.c.get("/api/v1/centers/%s/orders" % cid, token=tok).json["items"],
+                 what="the order")
+        for off in (0, 3000):  # the second chunk takes the owner past the limit
+            r = self.c.request("POST", "/api/v1/jobs/%s/stdout?offset=%d" % (j["id"], off),
+                               raw=b"o" * 3000, token=tok, ctype="application/octet-stream")
+            self.assertEqual((r.status, r.json["length"]), (200, off + 3000), r)
+        out = self.c.get("/api/v1/jobs/%s/stdout" % j["id"], token=u).body
+        self.assertEqual(len(out), 6000, "output past the quota must be kept")
+        ev = [e for e in self.c.get("/api/v1/jobs/%s" % j["id"], token=u).json["events"]
+              if e["state"] == "storage_over_quota"]
+        self.assertEqual(len(ev), 1, ev)
+        self.assertIn("4000 bytes, %d stored" % (kept + 6000), ev[0]["detail"])
+        r = self.c.post("/api/v1/jobs", {"command": "true", "walltime_seconds": 60,
+                                         "center": "zeta"}, token=u)
+        self.assertEqual(r.status, 409, r)
+        self.assertEqual(r.json["quota"], "storage_bytes")
+        # raised: submits work again
+        r = self.c.post("/api/v1/quotas", {"scope": "user:sto", "resource": "storage_bytes",
+                                           "limit": 100000}, token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        self.c.submit(u, command="true", walltime_seconds=60, center="zeta")
+
     def test_settlement_matches_ledger(self):
         period = time.strftime("%Y-%m", time.gmtime())
         r = self.c.get("/api/v1/settlements/" + period, token=self.admin)

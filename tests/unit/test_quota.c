@@ -103,7 +103,7 @@ static int check(struct fx *f, const char *user, int cores, int64_t walltime, in
 	struct hpcnet_meter_job mj = { .cores = cores, .walltime_s = walltime };
 
 	return hpcnet_quota_check(f->db, user, in_project ? f->proj : NULL,
-				  in_project ? f->org : NULL, &mj, hpcnet_now_ms(), miss);
+				  in_project ? f->org : NULL, &mj, 0, hpcnet_now_ms(), miss);
 }
 
 static void test_exactly_at_the_limit(void **state)
