@@ -269,6 +269,109 @@ out:
 	return rc;
 }
 
+/* 1 when the transaction under key exists and its memo is memo. */
+static int tx_is(struct hpcnet_db *db, const char *key, const char *memo)
+{
+	json_t *tx = NULL;
+	int rc = hpcnet_store_ledger_tx_find(db, key, &tx);
+
+	if (rc == 1)
+		rc = !memo || strcmp(json_string_value(json_object_get(tx, "memo")), memo) == 0;
+	json_decref(tx);
+	return rc;
+}
+
+/* A job the hub gave up as lost was settled for nothing and its hold went
+ * back; when its center then reports it ended after all (lost -> succeeded,
+ * failed, cancelled, maybe through running again), what it used is owed:
+ * charged now, under "charge:<job>:late", from the payer's balance (no
+ * hold is left), never past the credit limit. Once, whatever re-sends. */
+static int settle_late(struct hpcnet_db *db, const struct hpcnet_billing_cfg *cfg,
+		       const char *job_id, json_t *hold, const struct hpcnet_meter_center *c,
+		       int64_t now)
+{
+	char main_id[HPCNET_ID_LEN], center_acc[HPCNET_ID_LEN], platform_acc[HPCNET_ID_LEN];
+	char key[96], first[96], period[8];
+	struct hpcnet_meter_row rows[HPCNET_RES_N];
+	struct hpcnet_ledger_entry e[3];
+	struct hpcnet_meter_center have;
+	struct hpcnet_price_list pl;
+	struct hpcnet_meter_job mj;
+	struct hpcnet_balance b;
+	struct hpcnet_ledger_tx tx;
+	const char *pk = json_string_value(json_object_get(hold, "payer_kind"));
+	const char *pid = json_string_value(json_object_get(hold, "payer_id"));
+	const char *state, *center;
+	json_t *job = NULL;
+	int64_t cost = 0, charged, comm, at;
+	int n, rc;
+
+	snprintf(key, sizeof(key), "charge:%s:late", job_id);
+	snprintf(first, sizeof(first), "charge:%s", job_id);
+	if (iv(hold, "cost") > 0)
+		return 0; /* settled late before (a lost job's own settle costs 0) */
+	rc = tx_is(db, key, NULL);
+	if (rc != 0)
+		return rc < 0 ? rc : 0; /* charged late before */
+	rc = tx_is(db, first, "lost");
+	if (rc <= 0)
+		return rc; /* its charge was for what really happened: done */
+	rc = hpcnet_store_job_get(db, job_id, &job);
+	if (rc < 0)
+		goto out;
+	state = json_string_value(json_object_get(job, "state"));
+	center = json_string_value(json_object_get(job, "center_id"));
+	if (!center || strcmp(state, "lost") == 0 ||
+	    !hpcnet_job_state_final(hpcnet_job_state_parse(state)))
+		goto out; /* still lost, or running again: its end will tell */
+	rc = meter_job_of(db, job, &mj);
+	if (rc == 0 && !c) {
+		rc = recorded_center(db, job_id, &have);
+		c = &have;
+	}
+	if (rc == 0)
+		rc = load_prices(db, cfg, center, iv(hold, "priced_at"), &pl);
+	if (rc < 0)
+		goto out;
+	at = mj.ended_ms > 0 ? mj.ended_ms : now;
+	n = hpcnet_meter_compute(&mj, c, at, cfg->tolerance_pct, rows);
+	rc = put_usage(db, cfg, job, pk, pid, rows, n, &pl, at, now, &cost);
+	if (rc == 0)
+		rc = hpcnet_ledger_balance(db, pk, pid, cfg->currency, &b);
+	if (rc < 0)
+		goto out;
+	charged = cost < (b.available > 0 ? b.available : 0) ? cost
+		: (b.available > 0 ? b.available : 0);
+	comm = hpcnet_pricing_commission(charged, cfg->commission_bp);
+	if (charged > 0) {
+		rc = hpcnet_ledger_account(db, pk, pid, "main", cfg->currency, now, main_id);
+		if (rc == 0)
+			rc = hpcnet_ledger_account(db, "center", center, "main", cfg->currency, now,
+						   center_acc);
+		if (rc == 0 && comm > 0)
+			rc = hpcnet_ledger_account(db, "platform", "platform", "main", cfg->currency,
+						   now, platform_acc);
+		if (rc < 0)
+			goto out;
+		e[0] = (struct hpcnet_ledger_entry){ main_id, -charged };
+		e[1] = (struct hpcnet_ledger_entry){ center_acc, charged - comm };
+		e[2] = (struct hpcnet_ledger_entry){ platform_acc, comm };
+		hpcnet_ledger_period(at, period);
+		tx = (struct hpcnet_ledger_tx){ .key = key, .kind = "charge", .job_id = job_id,
+						.period = period, .now = now, .e = e, .n = comm > 0 ? 3 : 2,
+						.memo = state };
+		rc = hpcnet_ledger_post(db, &tx);
+		if (rc < 0)
+			goto out;
+	}
+	rc = hpcnet_store_hold_recharge(db, job_id, cost, charged, now);
+	if (rc >= 0)
+		rc = 1;
+out:
+	json_decref(job);
+	return rc;
+}
+
 int hpcnet_billing_settle(struct hpcnet_db *db, const struct hpcnet_billing_cfg *cfg,
 			  const char *job_id, const struct hpcnet_meter_center *c, int64_t now)
 {
@@ -288,6 +391,10 @@ int hpcnet_billing_settle(struct hpcnet_db *db, const struct hpcnet_billing_cfg 
 
 	if (rc == HPCNET_ENOTFOUND)
 		return 0;
+	if (rc == 0 && strcmp(json_string_value(json_object_get(hold, "status")), "charged") == 0) {
+		rc = settle_late(db, cfg, job_id, hold, c, now);
+		goto out;
+	}
 	if (rc < 0 || strcmp(json_string_value(json_object_get(hold, "status")), "held") != 0)
 		goto out;
 	rc = hpcnet_store_job_get(db, job_id, &job);

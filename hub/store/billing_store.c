@@ -66,7 +66,7 @@ int hpcnet_store_account_add(struct hpcnet_db *db, const char *id, int64_t amoun
 
 int hpcnet_store_ledger_tx_find(struct hpcnet_db *db, const char *key, json_t **out)
 {
-	return hpcnet_db_get_json(db, out, "SELECT id, kind, job_id, period, created_at"
+	return hpcnet_db_get_json(db, out, "SELECT id, kind, job_id, period, memo, created_at"
 				  " FROM ledger_transactions WHERE idempotency_key = ?", "t", key);
 }
 
@@ -153,6 +153,14 @@ int hpcnet_store_hold_settle(struct hpcnet_db *db, const char *job_id, int64_t c
 	return hpcnet_db_exec(db, "UPDATE holds SET status = 'charged', cost = ?, charged = ?,"
 			      " settled_at = ? WHERE job_id = ? AND status = 'held'", "iiit", cost,
 			      charged, now, job_id);
+}
+
+int hpcnet_store_hold_recharge(struct hpcnet_db *db, const char *job_id, int64_t cost,
+				int64_t charged, int64_t now)
+{
+	return hpcnet_db_exec(db, "UPDATE holds SET cost = ?, charged = ?, settled_at = ?"
+			      " WHERE job_id = ? AND status = 'charged'", "iiit", cost, charged, now,
+			      job_id);
 }
 
 int hpcnet_store_hold_unsettled(struct hpcnet_db *db, int64_t limit, json_t **out)

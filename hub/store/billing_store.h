@@ -59,6 +59,10 @@ int hpcnet_store_hold_get(struct hpcnet_db *db, const char *job_id, json_t **out
 /* held -> charged. 1 done, 0 it was not held. */
 int hpcnet_store_hold_settle(struct hpcnet_db *db, const char *job_id, int64_t cost,
 			     int64_t charged, int64_t now);
+/* A charged hold's figures after a late correction (billing.c,
+ * settle_late). */
+int hpcnet_store_hold_recharge(struct hpcnet_db *db, const char *job_id, int64_t cost,
+				int64_t charged, int64_t now);
 /* [{job_id}] of held holds whose job has ended. */
 int hpcnet_store_hold_unsettled(struct hpcnet_db *db, int64_t limit, json_t **out);
 

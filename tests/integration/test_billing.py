@@ -368,6 +368,42 @@ class BillingTest(MoneyTest):
         q = self.c.get("/api/v1/quotas", token=u).json["items"]
         self.assertEqual([(x["resource"], x["soft"]) for x in q], [("concurrent_jobs", True)])
 
+    def test_lost_then_reported_ended_is_charged_late_once(self):
+        """A job given up as lost is settled for nothing; when its center
+        reports it ended after all, what it used is charged then (from the
+        balance: the hold went back), once, whatever re-sends."""
+        tok, cid = self.c.join_center("eta", cores=8)
+        r = self.c.post("/api/v1/centers/eta/prices",
+                        {"items": [{"resource": "core_hour", "price": CORE_HOUR}]},
+                        token=self.admin)
+        self.c.post("/api/v1/prices/%s/approve" % r.json["id"], token=self.admin)
+        u = self.c.create_user("lou")
+        self.topup("lou", 10 ** 5)
+        j = self.c.submit(u, command="true", cores=2, walltime_seconds=600, center="eta")
+        wait_for(lambda: self.c.get("/api/v1/centers/%s/orders" % cid, token=tok).json["items"],
+                 what="the order")
+
+        def report(**item):
+            item["job_id"] = j["id"]
+            r = self.c.post("/api/v1/centers/%s/reports" % cid, {"items": [item]}, token=tok)
+            self.assertEqual(r.status, 200, r)
+
+        report(state="running", started_at="2026-12-01T10:00:00Z")
+        report(state="lost")
+        self.assertEqual(self.usage(u, j["id"])["hold"]["charged"], 0)
+        self.assertEqual(self.balance(u)["balance"], 10 ** 5)
+        for _ in range(2):  # the second is a re-send
+            report(state="succeeded", exit_code=0, started_at="2026-12-01T10:00:00Z",
+                   ended_at="2026-12-01T10:01:40Z")
+        hold = self.usage(u, j["id"])["hold"]
+        self.assertEqual((hold["cost"], hold["charged"]), (200, 200))
+        self.assertEqual(self.balance(u)["balance"], 10 ** 5 - 200)
+        keys = [k for (k,) in self.c.sql("SELECT idempotency_key FROM ledger_transactions"
+                                         " WHERE job_id = ? ORDER BY created_at", (j["id"],))]
+        self.assertEqual(keys, ["hold:" + j["id"], "charge:" + j["id"],
+                                "charge:%s:late" % j["id"]])
+        self.audit()
+
     def test_storage_quota_at_submit_and_on_output(self):
         """storage_bytes counts what the hub keeps (scripts, files, output):
         a submit past it is refused with a 409 naming the quota, the bytes

@@ -45,6 +45,7 @@ struct job {
 	int64_t prior_ms, last_end; /* earlier runs: capped time, when the last ended */
 	int64_t wall_ms;  /* the last run's billable time, once ended */
 	int runs, charged;
+	int lost;         /* 1 ended lost (charged nothing), 2 then reported ended */
 };
 
 struct world {
@@ -340,7 +341,40 @@ static void op_end(struct world *w, int cancel)
 	CHECK(w, hpcnet_store_job_apply_report(w->db, &rep, now) == 0);
 	tx_end(w, 1);
 	j->state = 2;
+	j->lost = strcmp(rep.state, "lost") == 0;
 	settle(w, j);
+}
+
+/* A lost job's center reports it ended after all: charged late, once. */
+static void op_late_report(struct world *w)
+{
+	struct hpcnet_job_report rep = { .state = "succeeded", .cpu_seconds = -1,
+					 .max_rss_bytes = -1 };
+	json_t *hold = NULL;
+	struct job *j = NULL;
+	int i, rc;
+
+	for (i = 0; i < w->njobs && !j; i++)
+		if (w->jobs[i].lost == 1)
+			j = &w->jobs[i];
+	if (!j)
+		return;
+	rep.job_id = j->id;
+	tx_begin(w);
+	CHECK(w, hpcnet_store_job_apply_report(w->db, &rep, hpcnet_now_ms()) == 0);
+	rc = hpcnet_billing_settle(w->db, &w->cfg, j->id, NULL, hpcnet_now_ms());
+	tx_end(w, rc >= 0);
+	CHECK(w, rc == 1);
+	j->lost = 2;
+	CHECK(w, hpcnet_store_hold_get(w->db, j->id, &hold) == 0);
+	CHECK(w, json_integer_value(json_object_get(hold, "charged")) <=
+		 json_integer_value(json_object_get(hold, "cost")));
+	json_decref(hold);
+	check_core_usage(w, j);
+	tx_begin(w); /* a re-send: nothing more */
+	rc = hpcnet_billing_settle(w->db, &w->cfg, j->id, NULL, hpcnet_now_ms());
+	tx_end(w, rc >= 0);
+	CHECK(w, rc == 0);
 }
 
 /* The center puts a running job back in its queue (requeue or
@@ -469,7 +503,7 @@ static void test_ledger_property(void **state)
 {
 	struct world *w = hpcnet_xcalloc(1, sizeof(*w));
 	const char *env = getenv("HPCNET_SEED");
-	int i, charged = 0, requeued = 0;
+	int i, charged = 0, requeued = 0, late = 0;
 
 	w->seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
 	w->rng = w->seed;
@@ -500,6 +534,8 @@ static void test_ledger_property(void **state)
 			op_payout(w);
 		else if (r < 98)
 			op_requeue(w);
+		else if (r < 99)
+			op_late_report(w);
 		else
 			op_sweep(w);
 		check_books(w);
@@ -507,12 +543,15 @@ static void test_ledger_property(void **state)
 	for (i = 0; i < w->njobs; i++) {
 		charged += w->jobs[i].charged;
 		requeued += w->jobs[i].charged && w->jobs[i].runs > 0;
+		late += w->jobs[i].lost == 2;
 	}
-	print_message("ledger property: %d jobs held, %d charged (%d after requeues),"
-		      " %d refused for funds\n", w->njobs, charged, requeued, w->refused);
+	print_message("ledger property: %d jobs held, %d charged (%d after requeues, %d late"
+		      " after lost), %d refused for funds\n", w->njobs, charged, requeued, late,
+		      w->refused);
 	/* the run really exercised both sides */
 	assert_true(charged > 50);
 	assert_true(requeued > 5);
+	assert_true(late > 3);
 	assert_true(w->refused > 10);
 	hpcnet_store_release(w->store, w->db);
 	hpcnet_store_close(w->store);
