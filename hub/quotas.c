@@ -182,7 +182,9 @@ out:
 
 static int quota_del_fn(struct hpcnet_db *db, void *arg)
 {
-	return hpcnet_store_quota_delete(db, arg);
+	int rc = hpcnet_store_quota_delete(db, arg);
+
+	return rc < 0 ? rc : !rc; /* 0 deleted (audited with it), 1 there was none */
 }
 
 int hpcnet_h_quotas_delete(struct hpcnet_req *r)
@@ -202,13 +204,10 @@ int hpcnet_h_quotas_delete(struct hpcnet_req *r)
 		return 0;
 	if (rc == 0)
 		rc = hpcnet_req_write(r, quota_del_fn, r->params[0]);
-	else if (rc == HPCNET_ENOTFOUND)
-		rc = 0;
-
-	if (rc < 0)
-		return hpcnet_reply_error(r, rc);
-	if (rc == 0)
+	if (rc == HPCNET_ENOTFOUND || rc == 1)
 		return hpcnet_reply_problem(r, 404, "no quota '%s' (see GET /api/v1/quotas?all=1)",
 					    r->params[0]);
+	if (rc < 0)
+		return hpcnet_reply_error(r, rc);
 	return hpcnet_reply_json(r, 200, json_pack("{s:s, s:b}", "id", r->params[0], "deleted", 1));
 }

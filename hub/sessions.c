@@ -133,9 +133,13 @@ int hpcnet_h_sessions_current(struct hpcnet_req *r)
 	return 0;
 }
 
+/* 0 (a change, its audit row with it) even when the session was ended
+ * already: signing out answers 204 either way. */
 static int revoke_fn(struct hpcnet_db *db, void *arg)
 {
-	return hpcnet_store_session_revoke(db, arg, hpcnet_now_ms());
+	int rc = hpcnet_store_session_revoke(db, arg, hpcnet_now_ms());
+
+	return rc < 0 ? rc : 0;
 }
 
 int hpcnet_h_sessions_delete(struct hpcnet_req *r)
