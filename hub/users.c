@@ -89,7 +89,7 @@ static int password_fn(struct hpcnet_db *db, void *arg)
 		if (rc >= 0)
 			w->revoked += rc;
 	}
-	return rc;
+	return rc < 0 ? rc : 0; /* counts are no "nothing changed" (hub/audit.h) */
 }
 
 int hpcnet_h_users_password(struct hpcnet_req *r)
