@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,9 @@ static void usage(FILE *f)
 		"  --currency CODE      the platform's currency, ISO 4217 (default CNY)\n"
 		"  --commission PERCENT the platform's share of every charge (default 10;\n"
 		"                       up to two decimals, e.g. 12.5)\n"
+		"  --storage-price MINOR  what the platform charges per GiB-day the hub keeps\n"
+		"                       for a user's jobs (scripts, files, output), in minor\n"
+		"                       units (cents/fen); default 0: metered, not charged\n"
 		"  --meter-tolerance PERCENT  flag usage a center reports further than this\n"
 		"                       from the hub's own check (default 5)\n"
 		"  --signup open|invite|closed\n"
@@ -99,6 +103,7 @@ int hpcnet_hub_main(int argc, char **argv)
 		{ "currency", required_argument, NULL, 'C' },
 		{ "commission", required_argument, NULL, 'P' },
 		{ "meter-tolerance", required_argument, NULL, 'T' },
+		{ "storage-price", required_argument, NULL, 'G' },
 		{ "signup", required_argument, NULL, 'U' },
 		{ "disabled-user-jobs", required_argument, NULL, 'J' },
 		{ "oidc-issuer", required_argument, NULL, OPT_OIDC_ISSUER },
@@ -148,6 +153,15 @@ int hpcnet_hub_main(int argc, char **argv)
 			hub.billing.tolerance_pct = bp / 100;
 			break;
 		}
+		case 'G': {
+			char *end = NULL;
+
+			errno = 0;
+			hub.billing.storage_price = strtoll(optarg, &end, 10);
+			bad |= errno || end == optarg || *end || hub.billing.storage_price < 0 ||
+			       hub.billing.storage_price > 1000000000;
+			break;
+		}
 		case 'U':
 			if (!strcmp(optarg, "open"))
 				hub.signup = HPCNET_SIGNUP_OPEN;
@@ -182,7 +196,8 @@ int hpcnet_hub_main(int argc, char **argv)
 		fprintf(stderr, "hpcnet hub: bad arguments (--listen wants HOST:PORT, --center-ttl >= 1,"
 				" --max-body >= 1024, --session-idle and --session-max >= 1,"
 				" --currency three capitals such as CNY, --commission 0 to 100,"
-				" --meter-tolerance a whole percent, --signup open|invite|closed,"
+				" --meter-tolerance a whole percent, --storage-price 0 to 10^9,"
+				" --signup open|invite|closed,"
 				" --disabled-user-jobs cancel|keep)\n");
 		usage(stderr);
 		return 2;

@@ -94,9 +94,50 @@ int hpcnet_usage_subject(struct hpcnet_req *r, char user_id[HPCNET_ID_LEN], int 
 	return rc;
 }
 
+/* by=storage: a user's storage days (hub/billing/storage.h), since/until
+ * filtering the days. */
+static int storage_days(struct hpcnet_req *r, const char *since, const char *until)
+{
+	char user_id[HPCNET_ID_LEN];
+	json_t *rows = NULL, *row, *items = json_array();
+	size_t i;
+	int rc;
+
+	if (hpcnet_req_query(r, "org")) {
+		json_decref(items);
+		return hpcnet_reply_problem(r, 400, "storage is metered per user: leave out 'org'");
+	}
+	if (hpcnet_usage_subject(r, user_id, 0) < 0) {
+		json_decref(items);
+		return 0;
+	}
+	rc = hpcnet_store_storage_days(hpcnet_req_db(r), user_id, &rows);
+	if (rc < 0) {
+		json_decref(items);
+		return hpcnet_reply_error(r, rc);
+	}
+	json_array_foreach(rows, i, row) {
+		const char *day = json_string_value(json_object_get(row, "day"));
+
+		if ((since && strcmp(day, since) < 0) || (until && strcmp(day, until) >= 0))
+			continue;
+		json_object_set_new(row, "final", json_boolean(json_integer_value(
+								json_object_get(row, "final"))));
+		json_object_set_new(row, "unit", json_string("byte-seconds"));
+		json_array_append(items, row);
+	}
+	json_decref(rows);
+	return hpcnet_reply_json(r, 200, json_pack("{s:s, s:o, s:o, s:s, s:I, s:o, s:n}", "by",
+		"storage", "since", since ? json_string(since) : json_null(),
+		"until", until ? json_string(until) : json_null(),
+		"currency", r->hub->billing.currency, "price_per_gib_day",
+		(json_int_t)r->hub->billing.storage_price, "items", items, "next_cursor"));
+}
+
 int hpcnet_h_usage_get(struct hpcnet_req *r)
 {
-	static const char *bys[] = { "center", "user", "project", "day", "job", "period", NULL };
+	static const char *bys[] = { "center", "user", "project", "day", "job", "period", "storage",
+				     NULL };
 	const char *by = hpcnet_req_query(r, "by"), *since = hpcnet_req_query(r, "since");
 	const char *until = hpcnet_req_query(r, "until");
 	char user_id[HPCNET_ID_LEN], org_id[HPCNET_ID_LEN];
@@ -109,10 +150,12 @@ int hpcnet_h_usage_get(struct hpcnet_req *r)
 	for (k = 0; bys[k] && strcmp(bys[k], by) != 0; k++)
 		;
 	if (!bys[k])
-		return hpcnet_reply_problem(r, 400, "'by' must be center, user, project, day, job or"
-					    " period");
+		return hpcnet_reply_problem(r, 400, "'by' must be center, user, project, day, job,"
+					    " period or storage");
 	if ((since && !day_ok(since)) || (until && !day_ok(until)))
 		return hpcnet_reply_problem(r, 400, "'since' and 'until' are days: YYYY-MM-DD (UTC)");
+	if (strcmp(by, "storage") == 0)
+		return storage_days(r, since, until);
 	org = hpcnet_usage_org(r, org_id);
 	if (org < 0 || (!org && hpcnet_usage_subject(r, user_id, 1) < 0))
 		return 0;

@@ -7,6 +7,7 @@
 #include "hpcnet/error.h"
 #include "hpcnet/job.h"
 #include "hub/billing/billing.h"
+#include "hub/billing/storage.h"
 #include "hub/store/billing_store.h"
 #include "hub/store/store.h"
 #include "scheduler/sched.h"
@@ -494,6 +495,8 @@ int hpcnet_billing_sweep(struct hpcnet_db *db, const struct hpcnet_billing_cfg *
 						  NULL, now);
 	}
 	json_decref(rows);
+	if (rc >= 0)
+		rc = hpcnet_billing_storage_sweep(db, cfg, now);
 	return rc < 0 ? rc : n;
 }
 

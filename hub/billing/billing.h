@@ -44,6 +44,7 @@ struct hpcnet_billing_cfg {
 	char currency[HPCNET_CURRENCY_LEN]; /* the platform's one currency */
 	int64_t commission_bp;              /* platform share of each charge, 1/100 % */
 	int64_t tolerance_pct;              /* metering discrepancy flag */
+	int64_t storage_price;              /* per GiB-day kept by the hub (storage.h) */
 };
 
 /* The hub's defaults: CNY (the users are Chinese universities and
@@ -89,8 +90,9 @@ int hpcnet_billing_meter_running(struct hpcnet_db *db, const struct hpcnet_billi
 				 const char *job_id, const struct hpcnet_meter_center *c,
 				 int64_t now);
 /* Periodic: charges ended jobs still holding (ends the hub saw without a
- * report: cancels, lost jobs) and refreshes running jobs' usage. Returns
- * how many jobs were charged. */
+ * report: cancels, lost jobs), refreshes running jobs' usage and meters
+ * (and charges, per day) what the hub stores (storage.h). Returns how many
+ * jobs were charged. */
 int hpcnet_billing_sweep(struct hpcnet_db *db, const struct hpcnet_billing_cfg *cfg, int64_t now);
 
 /* Adds amount (> 0) to an owner's main account from outside the platform,

@@ -167,4 +167,18 @@ int hpcnet_store_quota_soft_list(struct hpcnet_db *db, json_t **out);
 int hpcnet_store_job_wait_reason(struct hpcnet_db *db, const char *job_id, const char *reason,
 				 int64_t now);
 
+/* Storage metering (storage_store.c). [{user_id, bytes (held now),
+ * swept_at (last counted, null = never)}] of every user with jobs. */
+int hpcnet_store_storage_holders(struct hpcnet_db *db, json_t **out);
+/* Adds byte_seconds to the user's day (made if new) and notes the sweep. */
+int hpcnet_store_storage_add(struct hpcnet_db *db, const char *user_id, const char *day,
+			     int64_t byte_seconds, int64_t swept_at);
+/* [{user_id, day, byte_seconds}] of days before before_day not yet closed. */
+int hpcnet_store_storage_open_days(struct hpcnet_db *db, const char *before_day, json_t **out);
+/* Closes a day with what was charged for it. */
+int hpcnet_store_storage_close(struct hpcnet_db *db, const char *user_id, const char *day,
+			       int64_t amount);
+/* [{day, byte_seconds, amount, final}] of a user, oldest first. */
+int hpcnet_store_storage_days(struct hpcnet_db *db, const char *user_id, json_t **out);
+
 #endif

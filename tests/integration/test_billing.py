@@ -69,6 +69,18 @@ class BillingTest(MoneyTest):
         self.assertEqual(r.status, 200, r)
         return r.json
 
+    def played_center(self, name):
+        """A center the test plays (no agent), at 1 minor unit per
+        core-second: (its agent token, its id)."""
+        tok, cid = self.c.join_center(name, cores=8)
+        r = self.c.post("/api/v1/centers/%s/prices" % name,
+                        {"items": [{"resource": "core_hour", "price": CORE_HOUR}]},
+                        token=self.admin)
+        self.assertEqual(r.status, 201, r)
+        r = self.c.post("/api/v1/prices/%s/approve" % r.json["id"], token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        return tok, cid
+
     def audit(self):
         r = self.c.get("/api/v1/ledger/audit", token=self.admin)
         self.assertEqual(r.status, 200, r)
@@ -272,11 +284,7 @@ class BillingTest(MoneyTest):
         the one charge at the end, from the hold kept until then; a job
         requeued and then cancelled in its center's queue pays its earlier
         run only."""
-        tok, cid = self.c.join_center("eps", cores=8)
-        r = self.c.post("/api/v1/centers/eps/prices",
-                        {"items": [{"resource": "core_hour", "price": CORE_HOUR}]},
-                        token=self.admin)
-        self.c.post("/api/v1/prices/%s/approve" % r.json["id"], token=self.admin)
+        tok, cid = self.played_center("eps")
         u = self.c.create_user("ria")
         self.topup("ria", 10 ** 6)
         a = self.c.submit(u, command="true", cores=2, walltime_seconds=600, center="eps")
@@ -372,11 +380,7 @@ class BillingTest(MoneyTest):
         """A job given up as lost is settled for nothing; when its center
         reports it ended after all, what it used is charged then (from the
         balance: the hold went back), once, whatever re-sends."""
-        tok, cid = self.c.join_center("eta", cores=8)
-        r = self.c.post("/api/v1/centers/eta/prices",
-                        {"items": [{"resource": "core_hour", "price": CORE_HOUR}]},
-                        token=self.admin)
-        self.c.post("/api/v1/prices/%s/approve" % r.json["id"], token=self.admin)
+        tok, cid = self.played_center("eta")
         u = self.c.create_user("lou")
         self.topup("lou", 10 ** 5)
         j = self.c.submit(u, command="true", cores=2, walltime_seconds=600, center="eta")
@@ -447,6 +451,26 @@ class BillingTest(MoneyTest):
                                            "limit": 100000}, token=self.admin)
         self.assertEqual(r.status, 200, r)
         self.c.submit(u, command="true", walltime_seconds=60, center="zeta")
+
+    def test_storage_days_metered(self):
+        """The billing sweep meters what the hub keeps per user and day
+        (the arithmetic and the daily charge: tests/unit/test_storage.c);
+        each sees their own, admins anyone's."""
+        u = self.c.create_user("sdy")
+        self.topup("sdy", 10 ** 4)
+        self.c.submit(u, command="true", walltime_seconds=60)
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        items = wait_for(lambda: self.c.get("/api/v1/usage?by=storage", token=u).json["items"],
+                         timeout=40, what="the first storage sweep")
+        self.assertEqual([(x["day"], x["final"], x["unit"]) for x in items],
+                         [(today, False, "byte-seconds")])
+        r = self.c.get("/api/v1/usage?by=storage&user=sdy", token=self.admin)
+        self.assertEqual([x["day"] for x in r.json["items"]], [today])
+        self.assertEqual(r.json["price_per_gib_day"], 0)
+        other = self.c.create_user("sdz")
+        self.assertEqual(self.c.get("/api/v1/usage?by=storage&user=sdy", token=other).status, 403)
+        self.assertEqual(self.c.get("/api/v1/usage?by=storage&since=%s" % today.replace("-", "")
+                                    , token=u).status, 400)
 
     def test_settlement_matches_ledger(self):
         period = time.strftime("%Y-%m", time.gmtime())

@@ -25,7 +25,7 @@
 #include "hub/store/store.h"
 
 #define GIB (1024LL * 1024 * 1024)
-#define NMIGRATIONS 9 /* hub/store/migrations/ */
+#define NMIGRATIONS 10 /* hub/store/migrations/ */
 #define FAR_FUTURE 4102444800000LL /* 2100-01-01 */
 
 struct fixture {
