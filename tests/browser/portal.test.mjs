@@ -116,9 +116,11 @@ async function axe(page, name) {
   assert.deepEqual(bad, [], "axe-core violations on " + name + ": " + JSON.stringify(bad, null, 1));
 }
 
-async function shot(page, name, toDocs) {
+// full: the whole page, from its top (pages longer than the window).
+async function shot(page, name, toDocs, full) {
   const file = path.join(OUT, name + ".png");
-  await page.screenshot({ path: file });
+  if (full) await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: file, fullPage: !!full });
   if (toDocs && process.env.HPCNET_SCREENSHOTS_TO_DOCS) {
     fs.mkdirSync(DOCS, { recursive: true });
     fs.copyFileSync(file, path.join(DOCS, name + ".png"));
@@ -491,8 +493,50 @@ test("platform admin: users, centers and join tokens, orgs, price approval, quot
   await p.getByRole("button", { name: zh["admin.users.create"] }).click();
   await p.getByRole("cell", { name: "carol", exact: true }).waitFor();
   await c.login("carol", "carol-password");
+
+  // Disabling says first what happens to the user's jobs (this hub
+  // cancels them), then does it; enabling lets them sign in again.
+  const vic = await c.createUser("vic", "vic-password");
+  const vjob = await c.api("POST", "/jobs", { command: "sleep 120", name: "vics", center: "beta" }, vic);
+  await c.waitJob(vic, vjob.id, ["running"]);
+  await p.reload(); // the same page, now listing vic
+  await heading(p, zh["admin.users.title"]);
+  await p.getByRole("button", { name: zh["users.disable"].replace("{name}", "vic") }).click();
+  await p.getByText(zh["users.policy.cancel"]).waitFor();
+  assert.equal(await p.evaluate(() => document.activeElement.textContent), zh["users.disable.yes"].replace("{name}", "vic"),
+    "the confirmation has the focus");
+  await axe(p, "admin users: confirm disable");
+  await p.keyboard.press("Enter");
+  await p.getByRole("button", { name: zh["users.enable"].replace("{name}", "vic") }).waitFor();
+  await p.getByText(zh["users.disabled.done"].replace("{name}", "vic").replace("{n}", "1")).waitFor();
+  await c.waitJob(c.admin, vjob.id, ["cancelled"]); // the center confirms the cancel
+  assert.equal((await c.req("GET", "/users/me", undefined, vic)).status, 401, "vic's token stopped working");
+  await p.getByRole("button", { name: zh["users.enable"].replace("{name}", "vic") }).click();
+  await p.getByRole("button", { name: zh["users.disable"].replace("{name}", "vic") }).waitFor();
+  await c.login("vic", "vic-password");
+
+  // Roles: oscar operates alpha (the operator test signs him in), carol is
+  // a merchant for a moment.
+  const rolesCard = p.locator("section", { has: p.locator("#roles-h") });
+  await rolesCard.getByLabel(zh["roles.user"]).fill("oscar");
+  await rolesCard.getByLabel(zh["roles.role"]).selectOption("center_operator");
+  await rolesCard.getByLabel(zh["roles.center"]).selectOption("alpha");
+  await rolesCard.getByRole("button", { name: zh["roles.grant"] }).click();
+  await rolesCard.getByRole("rowheader", { name: "oscar" }).waitFor();
+  await rolesCard.getByLabel(zh["roles.user"]).fill("carol");
+  await rolesCard.getByLabel(zh["roles.role"]).selectOption("merchant");
+  assert.ok(!(await rolesCard.getByLabel(zh["roles.center"]).isVisible()), "no center for a merchant");
+  await rolesCard.getByRole("button", { name: zh["roles.grant"] }).click();
+  const revokeCarol = p.getByRole("button", { name: zh["roles.revoke"].replace("{name}", "carol").replace("{role}", zh["role.merchant"]) });
+  await revokeCarol.waitFor();
+  let grants = (await c.api("GET", "/roles", undefined, c.admin)).items.map(g => g.user_name + ":" + g.role + ":" + (g.scope_name || ""));
+  assert.ok(grants.includes("oscar:center_operator:alpha") && grants.includes("carol:merchant:"), grants.join(" "));
   await axe(p, "admin users");
-  await shot(p, "admin-users-zh", true);
+  await shot(p, "admin-users-zh", true, true);
+  await revokeCarol.click();
+  await p.getByText(zh["roles.revoked"].replace("{name}", "carol")).waitFor();
+  grants = (await c.api("GET", "/roles", undefined, c.admin)).items.map(g => g.user_name + ":" + g.role);
+  assert.ok(!grants.includes("carol:merchant"), grants.join(" "));
 
   await p.goto(c.url + "/#/admin/centers");
   await heading(p, zh["admin.centers.title"]);
@@ -541,6 +585,56 @@ test("platform admin: users, centers and join tokens, orgs, price approval, quot
   await p.getByRole("rowheader", { name: "user:carol" }).waitFor();
   await axe(p, "quotas");
 
+  // Money: a top-up, a credit limit and a correction for carol, each
+  // checked in the ledger; a second click of the same form is a new
+  // operation, a retry of one request is not (Idempotency-Key).
+  const accOf = async who => c.api("GET", "/accounts/user:" + who, undefined, c.admin);
+  const before0 = (await accOf("carol")).balance;
+  await p.goto(c.url + "/#/admin/money");
+  await heading(p, zh["admin.money.title"]);
+  await p.getByText(zh["money.audit.ok"]).waitFor();
+  const topup = p.locator("form", { has: p.locator("#m-topup") });
+  await topup.getByLabel(zh["money.account"]).fill("user:carol");
+  await topup.getByLabel(zh["money.amount"]).fill("100.50");
+  await topup.getByLabel(zh["money.memo"]).fill("grant 2026");
+  await topup.getByRole("button", { name: zh["money.topup.do"] }).click();
+  await waitFor(async () => (await accOf("carol")).balance === before0 + 10050, "carol's top-up");
+  const credit = p.locator("form", { has: p.locator("#m-credit") });
+  await credit.getByLabel(zh["money.account"]).fill("user:carol");
+  await credit.getByLabel(zh["money.credit"]).fill("20");
+  await credit.getByRole("button", { name: zh["money.credit.do"] }).click();
+  await waitFor(async () => (await accOf("carol")).credit_limit === 2000, "carol's credit limit");
+  const xfer = p.locator("form", { has: p.locator("#m-transfer") });
+  await xfer.getByLabel(zh["money.from"]).fill("user:carol");
+  await xfer.getByLabel(zh["money.to"]).fill("platform");
+  await xfer.getByLabel(zh["money.amount"]).fill("0.50");
+  await xfer.getByLabel(zh["money.memo"]).fill("top-up typed 0.50 too much");
+  await xfer.getByRole("button", { name: zh["money.transfer.do"] }).click();
+  await waitFor(async () => (await accOf("carol")).balance === before0 + 10000, "carol's correction");
+  await p.locator("tr", { hasText: "user:carol" }).locator("td", { hasText: "100" }).first().waitFor();
+  assert.ok((await c.api("GET", "/ledger/audit", undefined, c.admin)).ok);
+  await axe(p, "admin money");
+  await shot(p, "admin-money-zh", true, true);
+
+  // Settlements: this month, alpha earned from alice's jobs; the CSV is the
+  // same report; paying out twice pays once.
+  await p.goto(c.url + "/#/admin");
+  await p.getByRole("link", { name: zh["admin.settlements.title"] }).click();
+  await heading(p, zh["admin.settlements.title"]);
+  await p.getByRole("rowheader", { name: "alpha" }).waitFor();
+  const month = new Date().toISOString().slice(0, 7);
+  const scsv = await p.getByRole("link", { name: zh["settle.csv"].replace("{period}", month) }).getAttribute("href");
+  const sbody = await p.evaluate(async href => (await fetch(href)).text(), scsv);
+  assert.match(sbody, /^period,center,jobs,earned/);
+  assert.match(sbody, new RegExp(month + ",alpha,"));
+  await axe(p, "settlements");
+  await shot(p, "admin-settlements-zh", true);
+  await p.getByRole("button", { name: zh["settle.pay"].replace("{period}", month) }).click();
+  await p.locator("td", { hasText: zh["settle.result.paid"] }).first().waitFor();
+  await p.getByRole("button", { name: zh["settle.pay"].replace("{period}", month) }).click();
+  await p.locator("td", { hasText: zh["settle.result.paid_before"] }).first().waitFor();
+  assert.ok((await c.api("GET", "/ledger/audit", undefined, c.admin)).ok);
+
   // Audit: every change above is there, searchable by user.
   await p.goto(c.url + "/#/admin/audit");
   await heading(p, zh["admin.audit.title"]);
@@ -571,6 +665,37 @@ test("org admin runs pku: members, a project and its quota; a member is then ref
   await p.getByLabel(zh["org.project.name"]).fill("cfd-2026");
   await p.getByRole("button", { name: zh["org.project.create"] }).click();
   await p.getByRole("listitem").filter({ hasText: "cfd-2026" }).waitFor();
+
+  // Project members: carol in, out again; dora in.
+  const pm = p.locator("section", { has: p.locator("#org-pmembers") });
+  await pm.getByLabel(zh["pmembers.user"]).selectOption("carol");
+  await pm.getByRole("button", { name: zh["pmembers.add"] }).click();
+  await pm.getByRole("rowheader", { name: "carol" }).waitFor();
+  await pm.getByRole("button", { name: zh["pmembers.remove"].replace("{name}", "carol").replace("{project}", "cfd-2026") }).click();
+  await p.getByText(zh["pmembers.removed"].replace("{name}", "carol").replace("{project}", "cfd-2026")).waitFor();
+  await pm.getByLabel(zh["pmembers.user"]).selectOption("dora");
+  await pm.getByRole("button", { name: zh["pmembers.add"] }).click();
+  await pm.getByRole("rowheader", { name: "dora" }).waitFor();
+  const cfd = (await c.api("GET", "/projects?org=pku", undefined, c.admin)).items.find(x => x.name === "cfd-2026");
+  const pmem = (await c.api("GET", "/projects/" + cfd.id + "/members", undefined, c.admin)).items.map(m => m.user_name);
+  assert.deepEqual(pmem, ["dora"]);
+
+  // Invites: a code is shown once and works once; a revoked one does not.
+  const inv = p.locator("section", { has: p.locator("#org-invites") });
+  await inv.getByRole("button", { name: zh["invites.create"] }).click();
+  const code = (await inv.locator("pre.invite-code").textContent()).trim();
+  assert.match(code, /^hpci_/);
+  const su = await c.req("POST", "/signup", { name: "ivy", password: "ivy-password", invite: code });
+  assert.equal(su.status, 201);
+  await p.reload();
+  await heading(p, zh["org.title"]);
+  await inv.getByText(zh["invites.used"].replace("{name}", "ivy")).waitFor();
+  await inv.getByRole("button", { name: zh["invites.create"] }).click();
+  const code2 = (await inv.locator("pre.invite-code").textContent()).trim();
+  await inv.getByRole("button", { name: new RegExp("^" + zh["invites.revoke"].replace("{when}", ".*") + "$") }).click();
+  await p.getByText(zh["invites.revoked"]).waitFor();
+  assert.equal((await c.req("POST", "/signup", { name: "ivo", password: "ivo-password", invite: code2 })).status, 403);
+  assert.equal(await inv.getByRole("button", { name: new RegExp("^" + zh["invites.revoke"].replace("{when}", ".*") + "$") }).count(), 0);
   // The project may run one job at a time.
   await p.getByLabel(zh["quotas.scope"]).selectOption("project:pku/cfd-2026");
   await p.getByLabel(zh["quotas.resource"]).selectOption("concurrent_jobs");
@@ -579,7 +704,7 @@ test("org admin runs pku: members, a project and its quota; a member is then ref
   await p.getByRole("rowheader", { name: "project:pku/cfd-2026" }).waitFor();
   assert.equal(await p.getByRole("link", { name: zh["nav.admin"] }).count(), 0);
   await axe(p, "org admin");
-  await shot(p, "org-zh", true);
+  await shot(p, "org-zh", true, true);
   noErrors(b);
   await b.close();
 
@@ -614,7 +739,8 @@ test("org admin runs pku: members, a project and its quota; a member is then ref
 });
 
 test("center operator: alpha's health, jobs and prices, and new prices for approval", async () => {
-  await c.api("POST", "/roles", { user: "oscar", role: "center_operator", center: "alpha" }, c.admin);
+  // oscar was made alpha's operator in the portal (platform admin test).
+  assert.ok((await c.api("GET", "/roles?user=oscar", undefined, c.admin)).items.some(g => g.scope_name === "alpha"));
   const o = await browser("en-US");
   const p = o.page;
   await signIn(o, "oscar", "oscar-password", "en");
@@ -634,4 +760,33 @@ test("center operator: alpha's health, jobs and prices, and new prices for appro
   await shot(p, "operator-en", true);
   noErrors(o);
   await o.close();
+});
+
+test("platform admin in English: users and roles, money, settlements, an org's invites and project members", async () => {
+  const b = await browser("en-US");
+  const p = b.page;
+  await signIn(b, "admin", ADMIN_PASSWORD, "en");
+  for (const [hash, key, name, ready] of [
+    ["#/admin/users", "admin.users.title", "admin-users-en", p => p.getByRole("rowheader", { name: "oscar" })],
+    ["#/admin/money", "admin.money.title", "admin-money-en", p => p.getByText(en["money.audit.ok"])],
+    ["#/admin/settlements", "admin.settlements.title", "admin-settlements-en", p => p.getByRole("rowheader", { name: "alpha" })],
+    ["#/org?org=pku", "org.title", "org-en", p => p.getByText(en["invites.used"].replace("{name}", "ivy"))]]) {
+    await p.goto(c.url + "/" + hash);
+    await heading(p, en[key]);
+    await ready(p).first().waitFor();
+    await axe(p, name);
+    await shot(p, name, true, true);
+  }
+  // Keyboard only: a top-up form is reached and sent without the mouse.
+  await p.goto(c.url + "/#/admin/money");
+  await heading(p, en["admin.money.title"]);
+  const acc = p.locator("#m-topup").locator("xpath=..").getByLabel(en["money.account"]);
+  await acc.focus();
+  await p.keyboard.type("user:dora");
+  await p.keyboard.press("Tab");
+  await p.keyboard.type("1.25");
+  await p.keyboard.press("Enter");
+  await waitFor(async () => (await c.api("GET", "/accounts/user:dora", undefined, c.admin)).balance === 125, "dora's top-up by keyboard");
+  noErrors(b);
+  await b.close();
 });

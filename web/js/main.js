@@ -23,6 +23,8 @@ import adminOrgs from "./pages/admin-orgs.js";
 import adminPrices from "./pages/admin-prices.js";
 import adminQuotas from "./pages/admin-quotas.js";
 import adminAudit from "./pages/admin-audit.js";
+import adminMoney from "./pages/admin-money.js";
+import adminSettlements from "./pages/admin-settlements.js";
 
 route("/", dashboard);
 route("/signin", signin);
@@ -42,6 +44,8 @@ route("/admin/orgs", adminOrgs);
 route("/admin/prices", adminPrices);
 route("/admin/quotas", adminQuotas);
 route("/admin/audit", adminAudit);
+route("/admin/money", adminMoney);
+route("/admin/settlements", adminSettlements);
 
 onNavigate(renderShell);
 // A call found the session gone: say so on the sign-in page, and come

@@ -4,7 +4,7 @@ import { h, clear } from "../dom.js";
 import { t } from "../i18n.js";
 import { isAdmin } from "../session.js";
 
-const PAGES = ["users", "centers", "orgs", "prices", "quotas", "audit"];
+const PAGES = ["users", "centers", "orgs", "prices", "quotas", "money", "settlements", "audit"];
 
 export default {
   title: "admin.title",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Org admin: an organization's members and their roles (add, make admin,
-// remove), its projects, its balance and usage, and the quotas of the org
+// remove), invite codes (js/invites.js), its projects and who is in each
+// (js/projmembers.js), its balance and usage, and the quotas of the org
 // and its projects (set and removed here).
 // A platform admin sees every org here; an org admin the orgs they run.
 import { api, listAll } from "../api.js";
@@ -10,6 +11,8 @@ import { isAdmin, adminOrgs } from "../session.js";
 import { go, errorBox } from "../router.js";
 import { toast } from "../shell.js";
 import { balanceStats } from "../moneyview.js";
+import { invitesCard } from "../invites.js";
+import { projectMembersCard } from "../projmembers.js";
 
 const RES = ["concurrent_jobs", "core_hours", "gpu_hours", "storage_bytes"];
 
@@ -33,6 +36,8 @@ export default {
     const quotas = h("section", { class: "card", "aria-labelledby": "org-quotas" });
     const money = h("section", { class: "card", "aria-labelledby": "org-money" });
     const base = "/orgs/" + encodeURIComponent(org.id);
+    const invites = invitesCard(ctx, base);
+    const pmembers = projectMembersCard(ctx, org.name);
 
     async function call(method, path, body, done) {
       clear(msg);
@@ -77,6 +82,7 @@ export default {
       clear(projects, h("h2", { id: "org-projects" }, t("org.projects")), pForm,
         proj.length ? h("ul", {}, proj.map(p => h("li", {}, p.name, p.description ? " — " + p.description : "")))
           : h("p", { class: "muted" }, t("org.project.none")));
+      await Promise.all([invites.load(), pmembers.load(proj, mem)]);
       // The org's and its projects' quotas (set here by its admins).
       const all = (await listAll(isAdmin() ? "/quotas?all=1" : "/quotas"))
         .filter(q => (q.scope === "org" && q.scope_name === org.name) ||
@@ -109,7 +115,7 @@ export default {
         h("p", {}, h("a", { href: "#/usage?org=" + encodeURIComponent(org.name) }, t("org.usage"))));
     }
     clear(ctx.main, h("h1", {}, t("org.title")), field(t("org.pick"), pick), msg,
-      h("div", { class: "grid2" }, members, projects), money, quotas);
+      h("div", { class: "grid2" }, members, projects), h("div", { class: "grid2" }, invites.card, pmembers.card), money, quotas);
     await load();
   },
 };
