@@ -188,6 +188,8 @@ static int member_fn(struct hpcnet_db *db, void *arg)
 	if (rc < 0)
 		return rc;
 	w->removed = rc;
+	if (!rc)
+		return 1; /* not a member: nothing changed (no audit row with it) */
 	return hpcnet_store_project_members_drop_org(db, w->org_id, w->user_id);
 }
 

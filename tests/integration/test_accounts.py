@@ -84,9 +84,15 @@ class AccountsTest(ClusterTest):
         items = self.status(self.c.post("/api/v1/orgs/uni/members", {"user": "dan"}, token=self.ann),
                             200)["items"]
         self.assertIn(("dan", "member"), [(m["user_name"], m["role"]) for m in items])
+        before = self.c.sql("SELECT MAX(seq) FROM audit_log")[0][0]
         self.status(self.c.request("DELETE", "/api/v1/orgs/uni/members/dan", token=self.ann), 204)
         self.status(self.c.request("DELETE", "/api/v1/orgs/uni/members/dan", token=self.ann), 404)
         self.status(self.c.get("/api/v1/orgs/uni", token=self.dan), 404)
+        # one row per call, with the answer it got: the removal's went in
+        # with it, the second call changed nothing
+        rows = self.c.sql("SELECT method, status FROM audit_log WHERE seq > ? AND route ="
+                          " '/api/v1/orgs/{id}/members/{user}' ORDER BY seq", (before,))
+        self.assertEqual(rows, [("DELETE", 204), ("DELETE", 404)])
 
     def test_last_admin_stays(self):
         self.status(self.c.request("DELETE", "/api/v1/orgs/lab/members/cid", token=self.cid), 409)
