@@ -49,6 +49,10 @@ int hpcnet_h_orgs_member_remove(struct hpcnet_req *r);
 /* Loads the org named by id or name and checks `action` on it (hub/perm.h):
  * 0 with *org (caller owns), or a 404/403 has been replied. */
 int hpcnet_orgs_load(struct hpcnet_req *r, const char *key, const char *action, json_t **org);
+/* Replies with the list page list() gives for the org of {id} (params[0])
+ * after checking `action` on it (org members, invites). */
+int hpcnet_orgs_reply_list(struct hpcnet_req *r, const char *action,
+			   int (*list)(struct hpcnet_db *db, const char *org_id, json_t **out));
 /* projects.c */
 int hpcnet_h_projects_list(struct hpcnet_req *r);
 int hpcnet_h_projects_create(struct hpcnet_req *r);

@@ -142,15 +142,15 @@ int hpcnet_h_orgs_get(struct hpcnet_req *r)
 	return 0;
 }
 
-int hpcnet_h_orgs_members(struct hpcnet_req *r)
+int hpcnet_orgs_reply_list(struct hpcnet_req *r, const char *action,
+			   int (*list)(struct hpcnet_db *db, const char *org_id, json_t **out))
 {
 	json_t *org = NULL, *rows = NULL;
 	int rc;
 
-	if (hpcnet_orgs_load(r, r->params[0], "orgs.read", &org) < 0)
+	if (hpcnet_orgs_load(r, r->params[0], action, &org) < 0)
 		return 0;
-	rc = hpcnet_store_org_members(hpcnet_req_db(r), json_string_value(json_object_get(org, "id")),
-				      &rows);
+	rc = list(hpcnet_req_db(r), json_string_value(json_object_get(org, "id")), &rows);
 	if (rc < 0)
 		hpcnet_reply_error(r, rc);
 	else
@@ -158,6 +158,11 @@ int hpcnet_h_orgs_members(struct hpcnet_req *r)
 	json_decref(rows);
 	json_decref(org);
 	return 0;
+}
+
+int hpcnet_h_orgs_members(struct hpcnet_req *r)
+{
+	return hpcnet_orgs_reply_list(r, "orgs.read", hpcnet_store_org_members);
 }
 
 struct member_write {

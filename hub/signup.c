@@ -186,20 +186,7 @@ out:
 
 int hpcnet_h_invites_list(struct hpcnet_req *r)
 {
-	json_t *org = NULL, *rows = NULL;
-	int rc;
-
-	if (hpcnet_orgs_load(r, r->params[0], "orgs.manage", &org) < 0)
-		return 0;
-	rc = hpcnet_store_invite_list(hpcnet_req_db(r), json_string_value(json_object_get(org, "id")),
-				      &rows);
-	if (rc < 0)
-		hpcnet_reply_error(r, rc);
-	else
-		hpcnet_reply_json(r, 200, hpcnet_view_page(rows));
-	json_decref(rows);
-	json_decref(org);
-	return 0;
+	return hpcnet_orgs_reply_list(r, "orgs.manage", hpcnet_store_invite_list);
 }
 
 struct revoke_write {
