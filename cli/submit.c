@@ -710,8 +710,13 @@ static int job_exit_status(json_t *job)
 	int64_t code = hpcnet_cli_int(job, "exit_code", -1);
 	int64_t sig = hpcnet_cli_int(job, "signal", 0);
 
-	if (strcmp(state, "succeeded") == 0)
+	/* One line on stderr for the person waiting (stdout keeps only the id
+	 * for scripts): where it ran and how to read what it printed. */
+	if (strcmp(state, "succeeded") == 0) {
+		fprintf(stderr, "hpcnet: job %s succeeded on %s; its output: hpcnet logs %s\n", id,
+			hpcnet_cli_str(job, "center"), id);
 		return 0;
+	}
 	if (strcmp(state, "failed") == 0) {
 		/* the hub's reason already says "exit code 3" or "walltime exceeded" */
 		if (*reason)

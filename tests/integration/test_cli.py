@@ -86,8 +86,14 @@ class CliTest(ClusterTest):
         # --wait exits with the job's exit code
         r = self.run_cli("submit", "--wait", "--wrap", "exit 3")
         self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn(b"exit code 3", r.stderr)
         r = self.run_cli("submit", "--wait", "--wrap", "true")
         self.assertEqual(r.returncode, 0, r.stderr)
+        # stdout stays the id alone (scripts read it); the person waiting
+        # learns on stderr where it ran and how to read its output
+        wid = r.stdout.decode().strip()
+        self.assertRegex(wid, r"^job_[0-9A-Z]+$")
+        self.assertIn(("succeeded on alpha; its output: hpcnet logs " + wid).encode(), r.stderr)
 
     def test_script_file_directives(self):
         self.login()
