@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 conc=${2:-16}
+[ "$conc" -ge 1 ] || { echo "bench: clients must be >= 1" >&2; exit 1; }
 bin=${HPCNET_BIN:-build/hpcnet}
 
 command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } ||
@@ -50,7 +51,7 @@ errors() { awk '/Non-2xx|Socket errors/ {print}'; }
 
 before=$(sqlite3 "$tmp/hub.db" 'SELECT COUNT(*) FROM jobs')
 one=$(wrk -t1 -c1 -d"${secs}s" -s "$tmp/post.lua" "$base/jobs" | tee "$tmp/w1" | rate)
-many=$(wrk -t2 -c"$conc" -d"${secs}s" -s "$tmp/post.lua" "$base/jobs" | tee "$tmp/w2" | rate)
+many=$(wrk -t"$((conc < 2 ? conc : 2))" -c"$conc" -d"${secs}s" -s "$tmp/post.lua" "$base/jobs" | tee "$tmp/w2" | rate)
 after=$(sqlite3 "$tmp/hub.db" 'SELECT COUNT(*) FROM jobs')
 job=$(curl -sf -H "Authorization: Bearer $admin" "$base/jobs?limit=1" | json '["items"][0]["id"]')
 get=$(wrk -t2 -c50 -d"${secs}s" -s "$tmp/get.lua" "$base/jobs/$job" | tee "$tmp/w3" | rate)
