@@ -13,14 +13,10 @@ secs=${1:-10}
 conns=${2:-50}
 bin=${HPCNET_BIN:-build/hpcnet}
 
-need() { # command, Debian package
-	command -v "$1" >/dev/null && return 0
-	[ "$(id -u)" -eq 0 ] && apt-get install -y -qq "$2" >/dev/null && command -v "$1" >/dev/null ||
-		{ echo "bench: needs $1 (apt-get install $2)" >&2; exit 1; }
-}
+. bench/lib.sh
 need wrk wrk
 PATH=$PATH:/usr/sbin need nginx nginx
-[ -x "$bin" ] || bash scripts/build.sh
+bench_build
 
 tmp=$(mktemp -d)
 hub_pid=
@@ -32,16 +28,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export HPCNET_ADMIN_PASSWORD=bench-admin-pass
-"$bin" hub --listen 127.0.0.1:0 --db "sqlite:$tmp/hub.db" --port-file "$tmp/port" 2>"$tmp/hub.log" &
-hub_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-base="http://127.0.0.1:$(cat "$tmp/port")/api/v1"
-json() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-admin=$(curl -sf -XPOST "$base/tokens" -d "{\"username\":\"admin\",\"password\":\"$HPCNET_ADMIN_PASSWORD\"}" | json '["token"]')
+bench_hub
 curl -sf -XPOST -H "Authorization: Bearer $admin" "$base/users" \
 	-d '{"name":"reader","password":"reader-password-1"}' >/dev/null
-token=$(curl -sf -XPOST "$base/tokens" -d '{"username":"reader","password":"reader-password-1"}' | json '["token"]')
+token=$(login reader reader-password-1)
 # A center that reported capacity (played here: no agent runs), so the job
 # is admitted; it then stays as it is while it is read.
 join=$(curl -sf -XPOST -H "Authorization: Bearer $admin" "$base/centers" -d '{"name":"idle"}' | json '["join_token"]')

@@ -13,27 +13,16 @@ secs=${1:-10}
 conc=${2:-16}
 bin=${HPCNET_BIN:-build/hpcnet}
 
-command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } ||
-	{ echo "bench: needs wrk (apt-get install wrk)" >&2; exit 1; }
-[ -x "$bin" ] || bash scripts/build.sh
+. bench/lib.sh
+need wrk wrk
+bench_build
 
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-export HPCNET_ADMIN_PASSWORD=bench-admin-pass
-"$bin" hub --listen 127.0.0.1:0 --db "sqlite:$tmp/hub.db" --port-file "$tmp/port" 2>"$tmp/hub.log" &
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-base="http://127.0.0.1:$(cat "$tmp/port")/api/v1"
-
-json() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-admin=$(curl -sf -XPOST "$base/tokens" -d "{\"username\":\"admin\",\"password\":\"$HPCNET_ADMIN_PASSWORD\"}" | json '["token"]')
+bench_hub
 auth="Authorization: Bearer $admin"
-join=$(curl -sf -XPOST -H "$auth" "$base/centers" -d '{"name":"sink"}' | json '["join_token"]')
-"$bin" agent --hub "${base%/api/v1}" --join-token "$join" --name sink --adapter none \
-	--workdir "$tmp/agent" --cores 1000000 --mem 1P 2>"$tmp/agent.log" &
-for _ in $(seq 100); do
-	curl -sf -H "$auth" "$base/centers/sink" | grep -q '"online"' && break
-	sleep 0.1
-done
+bench_center sink none --cores 1000000 --mem 1P
+bench_wait_online 1
 export TOKEN=$admin
 
 cat >"$tmp/post.lua" <<'LUA'

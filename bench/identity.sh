@@ -11,25 +11,19 @@ secs=${1:-10}
 conc=${2:-16}
 bin=${HPCNET_BIN:-build/hpcnet}
 
-command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } ||
-	{ echo "bench: needs wrk (apt-get install wrk)" >&2; exit 1; }
-[ -x "$bin" ] || bash scripts/build.sh
+. bench/lib.sh
+need wrk wrk
+bench_build
 
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-export HPCNET_ADMIN_PASSWORD=bench-admin-pass
-"$bin" hub --listen 127.0.0.1:0 --db "sqlite:$tmp/hub.db" --port-file "$tmp/port" 2>"$tmp/hub.log" &
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-base="http://127.0.0.1:$(cat "$tmp/port")/api/v1"
+bench_hub
 
 call() { # METHOD PATH TOKEN [BODY] -> the answer's JSON
 	curl -sf -X"$1" -H "Authorization: Bearer $3" -H 'Content-Type: application/json' \
 		"$base$2" ${4:+-d "$4"}
 }
-json() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-login() { curl -sf -XPOST "$base/tokens" -d "{\"username\":\"$1\",\"password\":\"$2\"}" | json '["token"]'; }
 
-admin=$(login admin "$HPCNET_ADMIN_PASSWORD")
 for u in owner oadm; do call POST /users "$admin" "{\"name\":\"$u\",\"password\":\"$u-password\"}" >/dev/null; done
 call POST /orgs "$admin" '{"name":"uni","admin":"oadm"}' >/dev/null
 call POST /orgs/uni/members "$admin" '{"user":"owner"}' >/dev/null

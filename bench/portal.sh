@@ -11,20 +11,15 @@ secs=${1:-10}
 conns=${2:-50}
 bin=${HPCNET_BIN:-build/hpcnet}
 
-command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } ||
-	{ echo "bench: needs wrk (apt-get install wrk)" >&2; exit 1; }
-[ -x "$bin" ] || bash scripts/build.sh
+. bench/lib.sh
+need wrk wrk
+bench_build
 
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
-export HPCNET_ADMIN_PASSWORD=bench-admin-pass
-"$bin" hub --listen 127.0.0.1:0 --db "sqlite:$tmp/hub.db" --port-file "$tmp/port" 2>"$tmp/hub.log" &
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-root="http://127.0.0.1:$(cat "$tmp/port")"
-base="$root/api/v1"
-
-json() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-token=$(curl -sf -XPOST "$base/tokens" -d "{\"username\":\"admin\",\"password\":\"$HPCNET_ADMIN_PASSWORD\"}" | json '["token"]')
+bench_hub
+root=$hub
+token=$admin
 cookie=$(curl -sf -XPOST -D - -o /dev/null "$base/sessions" \
 	-d "{\"username\":\"admin\",\"password\":\"$HPCNET_ADMIN_PASSWORD\"}" |
 	sed -n 's/^Set-Cookie: \(hpcnet_session=[^;]*\).*/\1/p')

@@ -50,9 +50,9 @@ sge)
 	;;
 esac
 
-command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } ||
-	{ echo "bench: needs wrk (apt-get install wrk)" >&2; exit 1; }
-[ -x "$bin" ] || bash scripts/build.sh
+. bench/lib.sh
+need wrk wrk
+bench_build
 
 started=
 if ! up; then
@@ -78,27 +78,10 @@ for c in $cmds; do
 done
 : >"$tmp/calls"
 
-export HPCNET_ADMIN_PASSWORD=bench-admin-pass
-"$bin" hub --listen 127.0.0.1:0 --db "sqlite:$tmp/hub.db" --port-file "$tmp/port" 2>"$tmp/hub.log" &
-for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-hub="http://127.0.0.1:$(cat "$tmp/port")"
-base="$hub/api/v1"
-json() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-admin=$(curl -sf -XPOST "$base/tokens" -d "{\"username\":\"admin\",\"password\":\"$HPCNET_ADMIN_PASSWORD\"}" | json '["token"]')
-center() { # name adapter extra-args...
-	local name=$1 adapter=$2 join
-	shift 2
-	join=$(curl -sf -XPOST -H "Authorization: Bearer $admin" "$base/centers" -d "{\"name\":\"$name\"}" | json '["join_token"]')
-	"$bin" agent --hub "$hub" --join-token "$join" --name "$name" --adapter "$adapter" \
-		--workdir "$tmp/$name" "$@" 2>"$tmp/agent-$name.log" &
-}
-center sink none --cores 1000000 --mem 1P
-center "$sched" "$sched" --cores 16 --adapter-opt "bindir=$tmp/bin" ${BENCH_AGENT_ARGS:-}
-for _ in $(seq 200); do
-	curl -sf -H "Authorization: Bearer $admin" "$base/centers" |
-		/usr/bin/python3 -c 'import json,sys; c=json.load(sys.stdin)["items"]; sys.exit(0 if sum(x["status"]=="online" for x in c)==2 else 1)' && break
-	sleep 0.1
-done
+bench_hub
+bench_center sink none --cores 1000000 --mem 1P
+bench_center "$sched" "$sched" --cores 16 --adapter-opt "bindir=$tmp/bin" ${BENCH_AGENT_ARGS:-}
+bench_wait_online 2
 export TOKEN=$admin
 
 # ---- 1 and 2: latency, and the agent's scheduler commands ----
