@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tmpstore.h"
+
 #include "common/fsutil.h"
 #include "common/xalloc.h"
 #include "hub/store/db.h"
@@ -28,14 +30,8 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = hpcnet_xcalloc(1, sizeof(*f));
-	char *url;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/hpcnet-test-audit-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	url = hpcnet_xasprintf("sqlite:%s/hub.db", f->dir);
-	assert_int_equal(hpcnet_store_open(url, &f->store), 0);
-	free(url);
-	f->db = hpcnet_store_acquire(f->store);
+	tmpstore_open(f->dir, sizeof(f->dir), "audit", &f->store, &f->db);
 	*state = f;
 	return 0;
 }
@@ -44,9 +40,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	hpcnet_store_release(f->store, f->db);
-	hpcnet_store_close(f->store);
-	hpcnet_fs_remove_tree(f->dir);
+	tmpstore_close(f->dir, f->store, f->db);
 	free(f);
 	return 0;
 }

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tmpstore.h"
+
 #include "common/clock.h"
 #include "common/fsutil.h"
 #include "common/id.h"
@@ -108,15 +110,10 @@ static void setup_world(struct world *w)
 		"[{\"resource\":\"core_hour\",\"price\":5000}]",
 	};
 	int64_t now = hpcnet_now_ms();
-	char id[HPCNET_ID_LEN], name[32], *url;
+	char id[HPCNET_ID_LEN], name[32];
 	int i;
 
-	snprintf(w->dir, sizeof(w->dir), "/tmp/hpcnet-test-ledger-XXXXXX");
-	assert_non_null(mkdtemp(w->dir));
-	url = hpcnet_xasprintf("sqlite:%s/hub.db", w->dir);
-	assert_int_equal(hpcnet_store_open(url, &w->store), 0);
-	free(url);
-	w->db = hpcnet_store_acquire(w->store);
+	tmpstore_open(w->dir, sizeof(w->dir), "ledger", &w->store, &w->db);
 	hpcnet_billing_defaults(&w->cfg);
 	for (i = 0; i < NUSERS; i++) {
 		hpcnet_id_new("usr", w->user[i]);
@@ -553,9 +550,7 @@ static void test_ledger_property(void **state)
 	assert_true(requeued > 5);
 	assert_true(late > 3);
 	assert_true(w->refused > 10);
-	hpcnet_store_release(w->store, w->db);
-	hpcnet_store_close(w->store);
-	hpcnet_fs_remove_tree(w->dir);
+	tmpstore_close(w->dir, w->store, w->db);
 	free(w);
 }
 

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/tmpstore.h"
+
 #include "common/clock.h"
 #include "common/fsutil.h"
 #include "common/id.h"
@@ -37,14 +39,8 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = hpcnet_xcalloc(1, sizeof(*f));
-	char *url;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/hpcnet-test-quota-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	url = hpcnet_xasprintf("sqlite:%s/hub.db", f->dir);
-	assert_int_equal(hpcnet_store_open(url, &f->store), 0);
-	free(url);
-	f->db = hpcnet_store_acquire(f->store);
+	tmpstore_open(f->dir, sizeof(f->dir), "quota", &f->store, &f->db);
 	hpcnet_id_new("usr", f->ann);
 	hpcnet_id_new("usr", f->bob);
 	hpcnet_id_new("ctr", f->center);
@@ -65,9 +61,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	hpcnet_store_release(f->store, f->db);
-	hpcnet_store_close(f->store);
-	hpcnet_fs_remove_tree(f->dir);
+	tmpstore_close(f->dir, f->store, f->db);
 	free(f);
 	return 0;
 }
