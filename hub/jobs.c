@@ -162,14 +162,19 @@ static json_t *norm_files(json_t *files, json_t **errors)
 	return out;
 }
 
-/* Finds a center by id or name; its id into id. */
-static int resolve_center(struct hpcnet_db *db, const char *key, char id[HPCNET_ID_LEN])
+/* Finds a center by id or name; its id into id, its name into *name
+ * (a new string) unless name is NULL. */
+static int resolve_center(struct hpcnet_db *db, const char *key, char id[HPCNET_ID_LEN],
+			  char **name)
 {
 	json_t *row = NULL;
 	int rc = hpcnet_store_center_get(db, key, &row);
 
-	if (rc == 0)
+	if (rc == 0) {
 		snprintf(id, HPCNET_ID_LEN, "%s", json_string_value(json_object_get(row, "id")));
+		if (name)
+			*name = hpcnet_xstrdup(json_string_value(json_object_get(row, "name")));
+	}
 	json_decref(row);
 	return rc;
 }
@@ -333,6 +338,7 @@ struct job_req {
 	char center[HPCNET_ID_LEN];
 	char project_id[HPCNET_ID_LEN], org_id[HPCNET_ID_LEN];
 	char *script_buf, *env_json, *files_json;
+	char *center_name, *project_name; /* of center and project, for the answer */
 	struct hpcnet_sched_job sj;
 	struct hpcnet_job_row row;
 };
@@ -342,6 +348,8 @@ static void job_clear(struct job_req *jr)
 	free(jr->script_buf);
 	free(jr->env_json);
 	free(jr->files_json);
+	free(jr->center_name);
+	free(jr->project_name);
 	json_decref(jr->files);
 	json_decref(jr->body);
 }
@@ -370,6 +378,7 @@ static int job_project(struct hpcnet_req *r, struct job_req *jr)
 		snprintf(jr->project_id, sizeof(jr->project_id), "%s",
 			 json_string_value(json_object_get(p, "id")));
 		snprintf(jr->org_id, sizeof(jr->org_id), "%s", o.org_id);
+		jr->project_name = hpcnet_xstrdup(json_string_value(json_object_get(p, "name")));
 	}
 	json_decref(p);
 	if (rc == HPCNET_ENOTFOUND) {
@@ -407,7 +416,7 @@ static int job_parse(struct hpcnet_req *r, struct job_req *jr)
 			hpcnet_validate_add(&errors, words[k], "may only hold letters, digits, '-', '_'"
 					    " and '.'");
 	pin = body_str(jr, "center");
-	if (!errors && pin && resolve_center(hpcnet_req_db(r), pin, jr->center) < 0)
+	if (!errors && pin && resolve_center(hpcnet_req_db(r), pin, jr->center, &jr->center_name) < 0)
 		hpcnet_validate_add(&errors, "center", "names no known center: '%s' (see hpcnet centers)",
 				    pin);
 	if (errors) {
@@ -443,6 +452,21 @@ static int job_parse(struct hpcnet_req *r, struct job_req *jr)
 		.org_id = jr->org_id[0] ? jr->org_id : NULL,
 	};
 	return 0;
+}
+
+/* 201 with the job as written: the same view a GET would give, built
+ * from the row in hand instead of reading it back. */
+static void reply_inserted(struct hpcnet_req *r, const struct job_req *jr)
+{
+	struct hpcnet_job_names names = { .user = r->user_name,
+					  .center_requested = jr->center_name,
+					  .project = jr->project_name };
+	json_t *row, *events;
+
+	hpcnet_store_job_inserted(&jr->row, &names, &row, &events);
+	hpcnet_reply_json(r, 201, hpcnet_view_job(row, events));
+	json_decref(row);
+	json_decref(events);
 }
 
 int hpcnet_h_jobs_submit(struct hpcnet_req *r)
@@ -488,7 +512,7 @@ int hpcnet_h_jobs_submit(struct hpcnet_req *r)
 		hpcnet_reply_error(r, rc);
 	} else {
 		hpcnet_notify_bump(&r->hub->notify);
-		reply_job(r, 201, id);
+		reply_inserted(r, &jr);
 	}
 out:
 	job_clear(&jr);
@@ -654,7 +678,7 @@ int hpcnet_h_jobs_list(struct hpcnet_req *r)
 	if (hpcnet_req_query_time(r, "submitted_after", HPCNET_DB_NULL, &since) < 0 ||
 	    hpcnet_req_query_time(r, "submitted_before", HPCNET_DB_NULL, &until) < 0)
 		return 0;
-	if (center && resolve_center(hpcnet_req_db(r), center, center_id) < 0)
+	if (center && resolve_center(hpcnet_req_db(r), center, center_id, NULL) < 0)
 		return hpcnet_reply_problem(r, 400, "no center with id or name '%s'", center);
 	hpcnet_perm_scope(r, "jobs.read", &scope);
 	user_id[0] = '\0';

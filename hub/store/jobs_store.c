@@ -24,6 +24,11 @@ int64_t hpcnet_store_job_input_bytes(const struct hpcnet_job_row *j)
 	return (int64_t)strlen(j->script) + (int64_t)strlen(j->files_json ? j->files_json : "[]");
 }
 
+/* A new job's timeline: it was submitted and waits in the hub's queue. */
+static const struct {
+	const char *state, *detail;
+} first_events[] = { { "submitted", "" }, { "queued", "waiting for a center" } };
+
 int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j)
 {
 	int rc = hpcnet_db_exec(db,
@@ -36,13 +41,72 @@ int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j
 		j->center_requested, j->submitted_at, j->submitted_at, j->gpu_model, j->partition,
 		j->account, j->qos, j->project_id, j->org_id, hpcnet_store_job_input_bytes(j));
 
-	if (rc < 0)
-		return rc;
-	rc = hpcnet_store_job_event_add(db, j->id, "submitted", j->submitted_at, "");
-	if (rc == 0)
-		rc = hpcnet_store_job_event_add(db, j->id, "queued", j->submitted_at,
-						"waiting for a center");
-	return rc;
+	size_t i;
+
+	for (i = 0; rc >= 0 && i < sizeof(first_events) / sizeof(first_events[0]); i++)
+		rc = hpcnet_store_job_event_add(db, j->id, first_events[i].state, j->submitted_at,
+						first_events[i].detail);
+	return rc < 0 ? rc : 0;
+}
+
+/* NULL as JSON null, the way a row read from the database has it. */
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+void hpcnet_store_job_inserted(const struct hpcnet_job_row *j, const struct hpcnet_job_names *n,
+			       json_t **row, json_t **events)
+{
+	size_t i;
+
+	*row = json_object();
+	json_object_set_new(*row, "id", json_string(j->id));
+	json_object_set_new(*row, "user_id", json_string(j->user_id));
+	json_object_set_new(*row, "user_name", json_string(n->user));
+	json_object_set_new(*row, "name", json_string(j->name));
+	json_object_set_new(*row, "state", json_string("queued"));
+	json_object_set_new(*row, "state_reason", json_string(""));
+	json_object_set_new(*row, "script", json_string(j->script));
+	json_object_set_new(*row, "cores", json_integer(j->cores));
+	json_object_set_new(*row, "memory_bytes", json_integer(j->memory_bytes));
+	json_object_set_new(*row, "gpus", json_integer(j->gpus));
+	json_object_set_new(*row, "walltime_seconds", json_integer(j->walltime_seconds));
+	json_object_set_new(*row, "env", json_string(j->env_json));
+	json_object_set_new(*row, "files", json_string(j->files_json));
+	json_object_set_new(*row, "center_requested", str_or_null(j->center_requested));
+	json_object_set_new(*row, "center_requested_name", str_or_null(n->center_requested));
+	json_object_set_new(*row, "center_id", json_null());
+	json_object_set_new(*row, "center_name", json_null());
+	json_object_set_new(*row, "placement_reason", json_string(""));
+	json_object_set_new(*row, "cancel_requested", json_integer(0));
+	json_object_set_new(*row, "submitted_at", json_integer(j->submitted_at));
+	json_object_set_new(*row, "dispatched_at", json_null());
+	json_object_set_new(*row, "started_at", json_null());
+	json_object_set_new(*row, "ended_at", json_null());
+	json_object_set_new(*row, "exit_code", json_null());
+	json_object_set_new(*row, "signal", json_null());
+	json_object_set_new(*row, "cpu_seconds", json_null());
+	json_object_set_new(*row, "max_rss_bytes", json_null());
+	json_object_set_new(*row, "stdout_bytes", json_integer(0));
+	json_object_set_new(*row, "stderr_bytes", json_integer(0));
+	json_object_set_new(*row, "updated_at", json_integer(j->submitted_at));
+	json_object_set_new(*row, "gpu_model", str_or_null(j->gpu_model));
+	json_object_set_new(*row, "partition_name", str_or_null(j->partition));
+	json_object_set_new(*row, "account", str_or_null(j->account));
+	json_object_set_new(*row, "qos", str_or_null(j->qos));
+	json_object_set_new(*row, "order_delivered_at", json_null());
+	json_object_set_new(*row, "recall_requested", json_integer(0));
+	json_object_set_new(*row, "control_requested", json_null());
+	json_object_set_new(*row, "project_id", str_or_null(j->project_id));
+	json_object_set_new(*row, "org_id", str_or_null(j->org_id));
+	json_object_set_new(*row, "project_name", str_or_null(n->project));
+	*events = json_array();
+	for (i = 0; i < sizeof(first_events) / sizeof(first_events[0]); i++)
+		json_array_append_new(*events, json_pack("{s:s, s:I, s:s}", "state",
+							 first_events[i].state, "at",
+							 (json_int_t)j->submitted_at, "detail",
+							 first_events[i].detail));
 }
 
 int hpcnet_store_job_get(struct hpcnet_db *db, const char *id, json_t **out)
@@ -205,14 +269,10 @@ int hpcnet_store_job_set_waiting(struct hpcnet_db *db, const char *id, const cha
 
 int hpcnet_store_job_load(struct hpcnet_db *db, json_t **out)
 {
+	/* Kept by triggers (migration 011), one row per center and GPU model. */
 	return hpcnet_db_list_json(db, out,
-		"SELECT center_id, gpu_model, SUM(cores) AS cores, SUM(memory_bytes) AS memory_bytes,"
-		" SUM(gpus) AS gpus,"
-		" SUM(CASE WHEN state IN ('dispatched', 'pending', 'held') THEN 1 ELSE 0 END) AS waiting,"
-		" SUM(CASE WHEN state IN ('dispatched', 'pending', 'held') THEN cores ELSE 0 END)"
-		" AS waiting_cores"
-		" FROM jobs WHERE state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')"
-		" AND center_id IS NOT NULL GROUP BY center_id, gpu_model", NULL);
+		"SELECT center_id, NULLIF(gpu_model, '') AS gpu_model, cores, memory_bytes, gpus,"
+		" waiting, waiting_cores FROM center_load WHERE jobs > 0", NULL);
 }
 
 int hpcnet_store_job_orders(struct hpcnet_db *db, const char *center_id, int64_t limit,

@@ -100,6 +100,14 @@ int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j
 /* What the hub keeps of the job's input: its script and files, in bytes
  * (jobs.input_bytes, counted by storage_bytes quotas). */
 int64_t hpcnet_store_job_input_bytes(const struct hpcnet_job_row *j);
+/* What hpcnet_store_job_get and hpcnet_store_job_events would read back
+ * for a job hpcnet_store_job_insert just wrote, built without reading:
+ * the submit's answer. n holds the names the read would join in. */
+struct hpcnet_job_names {
+	const char *user, *center_requested, *project; /* the last two NULL when unset */
+};
+void hpcnet_store_job_inserted(const struct hpcnet_job_row *j, const struct hpcnet_job_names *n,
+			       json_t **row, json_t **events);
 /* Full row joined with user and center names. */
 int hpcnet_store_job_get(struct hpcnet_db *db, const char *id, json_t **out);
 /* Newest first, keyset on id. Filters may be NULL; submitted in

@@ -25,7 +25,7 @@
 #include "hub/store/store.h"
 
 #define GIB (1024LL * 1024 * 1024)
-#define NMIGRATIONS 10 /* hub/store/migrations/ */
+#define NMIGRATIONS 11 /* hub/store/migrations/ */
 #define FAR_FUTURE 4102444800000LL /* 2100-01-01 */
 
 struct fixture {
@@ -552,6 +552,35 @@ static void test_job_insert_get_events(void **state)
 	json_decref(ev);
 }
 
+/* The submit answers from what it wrote, not by reading it back: that
+ * answer must be what the read would have given, column for column. */
+static void test_job_inserted_is_what_get_reads(void **state)
+{
+	struct fixture *f = *state;
+	struct hpcnet_job_row j = {
+		.id = "job_50", .user_id = "usr_2", .name = "sized", .script = "#!/bin/sh\ntrue\n",
+		.env_json = "{}", .files_json = "[{\"path\":\"a\",\"content_base64\":\"eA==\"}]",
+		.center_requested = "ctr_a", .cores = 4, .gpus = 2, .memory_bytes = 3 * GIB,
+		.walltime_seconds = 90, .submitted_at = 5000, .gpu_model = "a100",
+		.partition = "gpu", .account = "acct1", .qos = NULL,
+	};
+	struct hpcnet_job_names names = { .user = "bob", .center_requested = "alpha" };
+	json_t *row, *events, *got, *got_events = NULL;
+
+	seed_jobs(f->db);
+	assert_int_equal(hpcnet_store_job_insert(f->db, &j), 0);
+	hpcnet_store_job_inserted(&j, &names, &row, &events);
+	got = get_job(f->db, "job_50");
+	assert_int_equal(hpcnet_store_job_events(f->db, "job_50", &got_events), 0);
+	assert_int_equal(json_object_size(row), json_object_size(got));
+	assert_true(json_equal(row, got));
+	assert_true(json_equal(events, got_events));
+	json_decref(row);
+	json_decref(events);
+	json_decref(got);
+	json_decref(got_events);
+}
+
 static void test_job_list_pages_and_filters(void **state)
 {
 	struct fixture *f = *state;
@@ -822,6 +851,97 @@ static void test_job_load_per_center(void **state)
 	json_decref(load);
 }
 
+/* The sum the triggers of migration 011 keep in center_load, computed the
+ * slow way; as a string so two answers compare in one assert. */
+#define LOAD_SUM "SELECT group_concat(r, ';') AS v FROM (SELECT center_id || '/' ||" \
+	" COALESCE(gpu_model, '') || ':' || COUNT(*) || ',' || SUM(cores) || ',' ||" \
+	" SUM(memory_bytes) || ',' || SUM(gpus) || ',' ||" \
+	" SUM(state IN ('dispatched', 'pending', 'held')) || ',' ||" \
+	" SUM(CASE WHEN state IN ('dispatched', 'pending', 'held') THEN cores ELSE 0 END) AS r" \
+	" FROM jobs WHERE center_id IS NOT NULL AND state IN ('dispatched', 'pending', 'held'," \
+	" 'running', 'preempted', 'suspended') GROUP BY center_id, COALESCE(gpu_model, '')" \
+	" ORDER BY 1)"
+#define LOAD_KEPT "SELECT group_concat(r, ';') AS v FROM (SELECT center_id || '/' || gpu_model" \
+	" || ':' || jobs || ',' || cores || ',' || memory_bytes || ',' || gpus || ',' ||" \
+	" waiting || ',' || waiting_cores AS r FROM center_load WHERE jobs > 0 ORDER BY 1)"
+
+static char *one_text(struct hpcnet_db *db, const char *sql)
+{
+	json_t *rows = NULL;
+	const char *v;
+	char *out;
+
+	assert_int_equal(hpcnet_db_list_json(db, &rows, sql, NULL), 0);
+	v = json_string_value(json_object_get(json_array_get(rows, 0), "v"));
+	out = strdup(v ? v : "");
+	json_decref(rows);
+	return out;
+}
+
+/* Whatever statement changes a job, center_load says what the sum over
+ * the jobs table says: 2,000 random changes of state, center, size and
+ * GPU model, some rolled back, and jobs inserted already placed. */
+static void test_center_load_matches_sum(void **state)
+{
+	static const char *states[] = { "queued", "dispatched", "pending", "held", "running",
+					"preempted", "suspended", "succeeded", "failed", "lost" };
+	static const char *centers[] = { NULL, "ctr_a", "ctr_b" };
+	static const char *models[] = { NULL, "a100", "h100" };
+	struct fixture *f = *state;
+	unsigned seed = 11;
+	char id[16];
+	int i;
+
+	seed_jobs(f->db);
+	for (i = 8; i <= 40; i++) {
+		snprintf(id, sizeof(id), "job_%02d", i);
+		add_job(f->db, id, "usr_1", NULL, i % 5 + 1, GIB, i % 3, 2000 + i);
+	}
+	for (i = 0; i < 2000; i++) {
+		int k = rand_r(&seed) % 40 + 1, op = rand_r(&seed) % 10;
+		char *sum, *kept;
+
+		snprintf(id, sizeof(id), "job_%02d", k);
+		if (op == 9)
+			assert_int_equal(hpcnet_db_begin(f->db), 0);
+		if (op < 5)
+			assert_true(hpcnet_db_exec(f->db, "UPDATE jobs SET state = ?, center_id = ?"
+						   " WHERE id = ?", "ttt", states[rand_r(&seed) % 10],
+						   centers[rand_r(&seed) % 3], id) >= 0);
+		else if (op == 5)
+			assert_true(hpcnet_db_exec(f->db, "UPDATE jobs SET cores = ?, gpus = ?"
+						   " WHERE id = ?", "iit", (int64_t)(rand_r(&seed) % 8 + 1),
+						   (int64_t)(rand_r(&seed) % 3), id) >= 0);
+		else if (op == 6)
+			assert_true(hpcnet_db_exec(f->db, "UPDATE jobs SET gpu_model = ? WHERE id = ?",
+						   "tt", models[rand_r(&seed) % 3], id) >= 0);
+		else
+			assert_true(hpcnet_db_exec(f->db, "UPDATE jobs SET state = ?, memory_bytes = ?"
+						   " WHERE id = ?", "tit", states[rand_r(&seed) % 10],
+						   (int64_t)(rand_r(&seed) % 4) * GIB, id) >= 0);
+		if (op == 9)
+			hpcnet_db_rollback(f->db);
+		sum = one_text(f->db, LOAD_SUM);
+		kept = one_text(f->db, LOAD_KEPT);
+		assert_string_equal(kept, sum);
+		free(sum);
+		free(kept);
+	}
+	/* a job that arrives already placed (an import, a restore) counts too */
+	assert_true(hpcnet_db_exec(f->db, "INSERT INTO jobs (id, user_id, name, state, script, cores,"
+				   " memory_bytes, gpus, walltime_seconds, submitted_at, updated_at,"
+				   " center_id) VALUES ('job_99', 'usr_1', 'j', 'running', '', 3, 0, 0,"
+				   " 60, 1, 1, 'ctr_b')", NULL) == 1);
+	{
+		char *sum = one_text(f->db, LOAD_SUM), *kept = one_text(f->db, LOAD_KEPT);
+
+		assert_string_equal(kept, sum);
+		assert_non_null(strstr(kept, "ctr_b/"));
+		free(sum);
+		free(kept);
+	}
+}
+
 /* ---- idempotency ---- */
 
 static void test_idempotency_keys(void **state)
@@ -1083,12 +1203,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_center_create_get_join, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_center_heartbeat_and_expire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_job_insert_get_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_job_inserted_is_what_get_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_job_list_pages_and_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_job_queued_oldest_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dispatch_and_set_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_report_keeps_absent_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_orders_and_cancels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_job_load_per_center, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_center_load_matches_sum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_append_semantics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_binary_reads_everywhere, setup, teardown),

@@ -1,0 +1,100 @@
+-- SPDX-License-Identifier: Apache-2.0
+-- v11: what each center holds of ours, kept up to date by triggers instead
+-- of summed over the jobs table on every scheduling pass. The sum read every
+-- job a center had (a backlog of 10k dispatched jobs meant 10k rows per
+-- pass, tens of passes a second); this table is one row per center and GPU
+-- model, changed in the same transaction as the job, by whatever statement
+-- changes the job, so it cannot drift from what the sum would say
+-- (tests/unit/test_store.c checks it against the sum after random changes).
+--
+-- A job counts while it is at a center: dispatched, pending, held, running,
+-- preempted or suspended. "waiting" is the part not yet running there.
+-- gpu_model is '' for jobs that name no model (a key column cannot be NULL).
+CREATE TABLE center_load (
+	center_id TEXT NOT NULL,
+	gpu_model TEXT NOT NULL,
+	jobs BIGINT NOT NULL DEFAULT 0,
+	cores BIGINT NOT NULL DEFAULT 0,
+	memory_bytes BIGINT NOT NULL DEFAULT 0,
+	gpus BIGINT NOT NULL DEFAULT 0,
+	waiting BIGINT NOT NULL DEFAULT 0,
+	waiting_cores BIGINT NOT NULL DEFAULT 0,
+	PRIMARY KEY (center_id, gpu_model)
+);
+
+INSERT INTO center_load (center_id, gpu_model, jobs, cores, memory_bytes, gpus, waiting,
+			 waiting_cores)
+SELECT center_id, COALESCE(gpu_model, ''), COUNT(*), SUM(cores), SUM(memory_bytes), SUM(gpus),
+	SUM(state IN ('dispatched', 'pending', 'held')),
+	SUM(CASE WHEN state IN ('dispatched', 'pending', 'held') THEN cores ELSE 0 END)
+FROM jobs
+WHERE center_id IS NOT NULL
+	AND state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')
+GROUP BY center_id, COALESCE(gpu_model, '');
+
+CREATE TRIGGER center_load_insert AFTER INSERT ON jobs
+WHEN NEW.center_id IS NOT NULL
+	AND NEW.state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')
+BEGIN
+	INSERT INTO center_load (center_id, gpu_model, jobs, cores, memory_bytes, gpus, waiting,
+				 waiting_cores)
+	VALUES (NEW.center_id, COALESCE(NEW.gpu_model, ''), 1, NEW.cores, NEW.memory_bytes, NEW.gpus,
+		NEW.state IN ('dispatched', 'pending', 'held'),
+		CASE WHEN NEW.state IN ('dispatched', 'pending', 'held') THEN NEW.cores ELSE 0 END)
+	ON CONFLICT (center_id, gpu_model) DO UPDATE SET
+		jobs = jobs + 1, cores = cores + excluded.cores,
+		memory_bytes = memory_bytes + excluded.memory_bytes, gpus = gpus + excluded.gpus,
+		waiting = waiting + excluded.waiting, waiting_cores = waiting_cores + excluded.waiting_cores;
+END;
+
+-- An update takes the old row out and puts the new one in; each half only
+-- when that row counted. Most state changes (queued -> dispatched is the
+-- first that counts) touch one row of this table.
+CREATE TRIGGER center_load_update_out AFTER UPDATE OF state, center_id, cores, memory_bytes,
+	gpus, gpu_model ON jobs
+WHEN OLD.center_id IS NOT NULL
+	AND OLD.state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')
+BEGIN
+	UPDATE center_load SET
+		jobs = jobs - 1, cores = cores - OLD.cores, memory_bytes = memory_bytes - OLD.memory_bytes,
+		gpus = gpus - OLD.gpus,
+		waiting = waiting - (OLD.state IN ('dispatched', 'pending', 'held')),
+		waiting_cores = waiting_cores
+			- CASE WHEN OLD.state IN ('dispatched', 'pending', 'held') THEN OLD.cores ELSE 0 END
+	WHERE center_id = OLD.center_id AND gpu_model = COALESCE(OLD.gpu_model, '');
+END;
+
+CREATE TRIGGER center_load_update_in AFTER UPDATE OF state, center_id, cores, memory_bytes,
+	gpus, gpu_model ON jobs
+WHEN NEW.center_id IS NOT NULL
+	AND NEW.state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')
+BEGIN
+	INSERT INTO center_load (center_id, gpu_model, jobs, cores, memory_bytes, gpus, waiting,
+				 waiting_cores)
+	VALUES (NEW.center_id, COALESCE(NEW.gpu_model, ''), 1, NEW.cores, NEW.memory_bytes, NEW.gpus,
+		NEW.state IN ('dispatched', 'pending', 'held'),
+		CASE WHEN NEW.state IN ('dispatched', 'pending', 'held') THEN NEW.cores ELSE 0 END)
+	ON CONFLICT (center_id, gpu_model) DO UPDATE SET
+		jobs = jobs + 1, cores = cores + excluded.cores,
+		memory_bytes = memory_bytes + excluded.memory_bytes, gpus = gpus + excluded.gpus,
+		waiting = waiting + excluded.waiting, waiting_cores = waiting_cores + excluded.waiting_cores;
+END;
+
+CREATE TRIGGER center_load_delete AFTER DELETE ON jobs
+WHEN OLD.center_id IS NOT NULL
+	AND OLD.state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')
+BEGIN
+	UPDATE center_load SET
+		jobs = jobs - 1, cores = cores - OLD.cores, memory_bytes = memory_bytes - OLD.memory_bytes,
+		gpus = gpus - OLD.gpus,
+		waiting = waiting - (OLD.state IN ('dispatched', 'pending', 'held')),
+		waiting_cores = waiting_cores
+			- CASE WHEN OLD.state IN ('dispatched', 'pending', 'held') THEN OLD.cores ELSE 0 END
+	WHERE center_id = OLD.center_id AND gpu_model = COALESCE(OLD.gpu_model, '');
+END;
+
+-- A center's dispatched jobs are read oldest first (the orders an agent
+-- fetches): with id in the index that is a range read, not a sort of the
+-- whole backlog.
+DROP INDEX jobs_center;
+CREATE INDEX jobs_center ON jobs(center_id, state, id);
