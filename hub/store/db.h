@@ -47,6 +47,13 @@ int hpcnet_store_maintain(struct hpcnet_store *s);
 int hpcnet_db_begin(struct hpcnet_db *db);
 int hpcnet_db_commit(struct hpcnet_db *db);
 void hpcnet_db_rollback(struct hpcnet_db *db);
+/* For the group commit (hub/store/writer.c): a transaction whose COMMIT
+ * writes the log without waiting for the disk, so the next batch can run
+ * while this one's log is flushed. hpcnet_db_sync_log flushes the log
+ * (this commit's and every earlier one's) and must return 0 before any of
+ * that transaction's writes is acknowledged. */
+int hpcnet_db_begin_unsynced(struct hpcnet_db *db);
+int hpcnet_db_sync_log(struct hpcnet_db *db);
 
 /* Runs one statement that returns no rows. Returns the number of rows
  * changed (>= 0) or HPCNET_ESTORE / HPCNET_EEXIST (unique constraint). */

@@ -39,6 +39,8 @@ struct hpcnet_db {
 	struct hpcnet_store *store;
 	sqlite3 *conn;
 	int in_tx; /* holds store->write_lock */
+	int unsynced; /* in a hpcnet_db_begin_unsynced transaction */
+	int broken;   /* stuck unsynced: closed instead of pooled */
 	struct stmt_slot cache[STMT_CACHE];
 	int ncache;
 };
@@ -98,6 +100,16 @@ fail:
 	return HPCNET_ESTORE;
 }
 
+static void close_conn(struct hpcnet_db *db)
+{
+	int k;
+
+	for (k = 0; k < db->ncache; k++)
+		sqlite3_finalize(db->cache[k].st);
+	sqlite3_close(db->conn);
+	free(db);
+}
+
 int hpcnet_store_open(const char *url, struct hpcnet_store **out)
 {
 	struct hpcnet_store *s;
@@ -135,15 +147,8 @@ void hpcnet_store_close(struct hpcnet_store *s)
 
 	if (!s)
 		return;
-	for (i = 0; i < s->nidle; i++) {
-		struct hpcnet_db *db = s->idle[i];
-		int k;
-
-		for (k = 0; k < db->ncache; k++)
-			sqlite3_finalize(db->cache[k].st);
-		sqlite3_close(db->conn);
-		free(db);
-	}
+	for (i = 0; i < s->nidle; i++)
+		close_conn(s->idle[i]);
 	hpcnet_writer_free(s->writer);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->write_lock);
@@ -186,7 +191,12 @@ void hpcnet_store_release(struct hpcnet_store *s, struct hpcnet_db *db)
 	if (db->in_tx)
 		hpcnet_db_rollback(db);
 	pthread_mutex_lock(&s->lock);
-	s->idle[s->nidle++] = db;
+	if (db->broken) { /* closed, not pooled; the next acquire opens anew */
+		s->nopen--;
+		close_conn(db);
+	} else {
+		s->idle[s->nidle++] = db;
+	}
 	pthread_cond_signal(&s->freed);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -207,6 +217,10 @@ static void write_unlock(struct hpcnet_db *db)
 {
 	if (!db->in_tx)
 		return;
+	/* A pooled connection must not commit unsynced for its next user. */
+	if (db->unsynced && exec_simple(db, "PRAGMA synchronous=FULL") < 0)
+		db->broken = 1;
+	db->unsynced = 0;
 	db->in_tx = 0;
 	pthread_mutex_unlock(&db->store->write_lock);
 }
@@ -222,6 +236,43 @@ int hpcnet_db_begin(struct hpcnet_db *db)
 	else
 		pthread_mutex_unlock(&db->store->write_lock);
 	return rc;
+}
+
+int hpcnet_db_begin_unsynced(struct hpcnet_db *db)
+{
+	/* In WAL mode, NORMAL differs from FULL only by the WAL sync at the
+	 * end of each commit (SQLite's PRAGMA synchronous docs); the syncs
+	 * before checkpoints and on log restart stay. The writer adds the
+	 * commit's sync back with hpcnet_db_sync_log, outside the write lock.
+	 * write_unlock() puts the connection back to FULL. */
+	int rc = exec_simple(db, "PRAGMA synchronous=NORMAL");
+
+	if (rc == 0)
+		rc = hpcnet_db_begin(db);
+	if (rc == 0)
+		db->unsynced = 1;
+	else if (exec_simple(db, "PRAGMA synchronous=FULL") < 0)
+		db->broken = 1;
+	return rc;
+}
+
+int hpcnet_db_sync_log(struct hpcnet_db *db)
+{
+	sqlite3_file *log = NULL;
+	int rc = sqlite3_file_control(db->conn, "main", SQLITE_FCNTL_JOURNAL_POINTER, &log);
+
+	/* fdatasync of the log file: everything written to it so far, by any
+	 * connection (one file, appended in commit order). */
+	if (rc == SQLITE_OK && log && log->pMethods)
+		rc = log->pMethods->xSync(log, SQLITE_SYNC_NORMAL);
+	else if (rc == SQLITE_OK)
+		rc = SQLITE_IOERR; /* no log open: not in WAL mode */
+	if (rc != SQLITE_OK) {
+		hpcnet_error("store: flushing the write-ahead log of %s failed (%s)",
+			     db->store->path, sqlite3_errstr(rc));
+		return HPCNET_ESTORE;
+	}
+	return 0;
 }
 
 int hpcnet_db_commit(struct hpcnet_db *db)

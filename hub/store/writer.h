@@ -1,13 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Group commit. A durable commit costs one fsync (0.1-1 ms here), and
+ * Group commit. A durable commit costs one fsync (0.1-2 ms here), and
  * SQLite has one writer, so committing every API write on its own caps the
  * hub at one write per fsync. hpcnet_store_write() queues a write; the
  * first caller in the queue becomes the leader, runs every queued write in
  * one transaction (each inside its own SAVEPOINT, so one failing write
  * undoes only itself), commits once, and hands each caller its own result
- * (LevelDB's writer queue is the model). Nothing is acknowledged before
- * the commit that contains it has been fsync'd.
+ * (LevelDB's writer queue is the model).
+ *
+ * Two stages overlap: a batch's COMMIT writes the log without waiting for
+ * the disk, the next leader starts at once, and the log is flushed
+ * (fdatasync) outside the write lock, one flush at a time, each covering
+ * every batch committed before it began. While a flush is under way the
+ * leader keeps its transaction open and takes in writes that arrive (they
+ * could not be durable sooner), so batches grow with the disk's latency.
+ * Nothing is acknowledged before a flush that began after its commit has
+ * returned. Other connections may read a batch in the short time between
+ * its commit and its flush; whatever they derive and make visible outside
+ * (an order to an agent, a later write) goes through a later commit, whose
+ * flush covers the earlier one. A failed flush stops the hub (see
+ * writer.c).
  */
 #ifndef HPCNET_STORE_WRITER_H
 #define HPCNET_STORE_WRITER_H
