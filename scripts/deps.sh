@@ -6,7 +6,8 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git ca-certificates curl
       libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev
-      libsodium-dev libssl-dev libcmocka-dev libxml2-dev libcjose-dev python3 sqlite3 procps)
+      libsodium-dev libssl-dev libcmocka-dev libxml2-dev libcjose-dev libjemalloc-dev python3
+      sqlite3 procps)
 
 missing=()
 for p in "${pkgs[@]}"; do
