@@ -98,3 +98,14 @@ END;
 -- whole backlog.
 DROP INDEX jobs_center;
 CREATE INDEX jobs_center ON jobs(center_id, state, id);
+
+-- What an agent's every orders call looks for: the few jobs with a cancel,
+-- recall or control request pending. Indexed by the same condition as the
+-- queries (hub/store/jobs_store.c), so each is a read of those few jobs,
+-- not of every job the center holds.
+CREATE INDEX jobs_cancels ON jobs(center_id, id) WHERE cancel_requested = 1
+	AND state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended');
+CREATE INDEX jobs_recalls ON jobs(center_id, id) WHERE recall_requested = 1
+	AND state IN ('dispatched', 'pending', 'held');
+CREATE INDEX jobs_controls ON jobs(center_id, id) WHERE control_requested IS NOT NULL
+	AND cancel_requested = 0 AND state IN ('dispatched', 'pending', 'held', 'running', 'suspended');
