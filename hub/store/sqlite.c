@@ -624,12 +624,16 @@ int hpcnet_store_maintain(struct hpcnet_store *s)
 	/* PASSIVE copies what it can without waiting for readers or blocking
 	 * writers. Under steady writes it never catches up with the end of
 	 * the log, so the WAL would only grow: past WAL_MAX_FRAMES, hold our
-	 * writers for one TRUNCATE checkpoint (most frames are already
-	 * copied, so the pause is short) and start the log afresh. */
+	 * writers for one RESTART checkpoint (most frames are already copied,
+	 * so the pause is short) and the next commit writes the log from its
+	 * start again. RESTART, not TRUNCATE: the file keeps its blocks, so
+	 * commits overwrite them and a commit's fdatasync flushes data only;
+	 * growing the file made each one also commit the file system's
+	 * journal (about twice the time here). journal_size_limit caps it. */
 	rc = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 	if (rc == SQLITE_OK && log > WAL_MAX_FRAMES) {
 		pthread_mutex_lock(&s->write_lock);
-		rc = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+		rc = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
 		pthread_mutex_unlock(&s->write_lock);
 	}
 	hpcnet_store_release(s, db);
