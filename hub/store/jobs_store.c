@@ -24,10 +24,11 @@ int64_t hpcnet_store_job_input_bytes(const struct hpcnet_job_row *j)
 	return (int64_t)strlen(j->script) + (int64_t)strlen(j->files_json ? j->files_json : "[]");
 }
 
-/* A new job's timeline: it was submitted and waits in the hub's queue. */
+/* A new job's timeline: it was submitted and waits in the hub's queue
+ * (two events: the insert below writes both). */
 static const struct {
 	const char *state, *detail;
-} first_events[] = { { "submitted", "" }, { "queued", "waiting for a center" } };
+} first_events[2] = { { "submitted", "" }, { "queued", "waiting for a center" } };
 
 int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j)
 {
@@ -41,11 +42,12 @@ int hpcnet_store_job_insert(struct hpcnet_db *db, const struct hpcnet_job_row *j
 		j->center_requested, j->submitted_at, j->submitted_at, j->gpu_model, j->partition,
 		j->account, j->qos, j->project_id, j->org_id, hpcnet_store_job_input_bytes(j));
 
-	size_t i;
-
-	for (i = 0; rc >= 0 && i < sizeof(first_events) / sizeof(first_events[0]); i++)
-		rc = hpcnet_store_job_event_add(db, j->id, first_events[i].state, j->submitted_at,
-						first_events[i].detail);
+	/* A new job's events are its first: numbered here, no MAX(seq) lookup. */
+	if (rc >= 0)
+		rc = hpcnet_db_exec(db, "INSERT INTO job_events (job_id, seq, state, at, detail)"
+					" VALUES (?, 1, ?, ?, ?), (?, 2, ?, ?, ?)", "ttitttit",
+				    j->id, first_events[0].state, j->submitted_at, first_events[0].detail,
+				    j->id, first_events[1].state, j->submitted_at, first_events[1].detail);
 	return rc < 0 ? rc : 0;
 }
 
