@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "hpcnet/error.h"
+#include "hub/store/migrate.h"
 #include "hub/store/store.h"
 
 #define GIB (1024LL * 1024 * 1024)
@@ -942,6 +943,54 @@ static void test_center_load_matches_sum(void **state)
 	}
 }
 
+/* A hub upgraded with jobs in flight: migration 011 carries every event
+ * over and starts center_load from the jobs already placed. The store is
+ * taken back to its v10 shape by hand, filled, and opened again. */
+static void test_migration_011_keeps_events_and_load(void **state)
+{
+	struct fixture *f = *state;
+	char *sum, *kept;
+
+	seed_jobs(f->db);
+	assert_int_equal(hpcnet_store_job_dispatch(f->db, "job_01", "ctr_a", "r", 2000), 1);
+	assert_int_equal(hpcnet_store_job_dispatch(f->db, "job_07", "ctr_b", "r", 2000), 1);
+	assert_int_equal(hpcnet_store_job_set_state(f->db, "job_07", "dispatched", "running", "", 1), 1);
+	assert_true(hpcnet_db_exec_script(f->db,
+		"DROP TRIGGER center_load_insert; DROP TRIGGER center_load_update_out;"
+		" DROP TRIGGER center_load_update_in; DROP TRIGGER center_load_delete;"
+		" DROP TABLE center_load;"
+		" DROP INDEX jobs_cancels; DROP INDEX jobs_recalls; DROP INDEX jobs_controls;"
+		" DROP INDEX jobs_center; CREATE INDEX jobs_center ON jobs(center_id, state);"
+		" DROP INDEX jobs_org; CREATE INDEX jobs_org ON jobs(org_id, id);"
+		" CREATE TABLE old_events (job_id TEXT NOT NULL REFERENCES jobs(id), seq INTEGER NOT NULL,"
+		"  state TEXT NOT NULL, at BIGINT NOT NULL, detail TEXT NOT NULL DEFAULT '',"
+		"  PRIMARY KEY (job_id, seq));"
+		" INSERT INTO old_events SELECT * FROM job_events; DROP TABLE job_events;"
+		" ALTER TABLE old_events RENAME TO job_events;"
+		" DELETE FROM schema_migrations WHERE version = 11") == 0);
+	/* placed while the hub ran v10: no trigger saw it */
+	assert_int_equal(hpcnet_store_job_dispatch(f->db, "job_02", "ctr_a", "r", 2100), 1);
+	assert_int_equal(count(f->db, "SELECT COUNT(*) FROM job_events", NULL), 7 * 2 + 4);
+
+	assert_int_equal(reopen(f), 0);
+	assert_int_equal(count(f->db, "SELECT COUNT(*) FROM job_events", NULL), 7 * 2 + 4);
+	assert_int_equal(count(f->db, "SELECT COUNT(*) FROM job_events WHERE job_id = ?", "job_07"), 4);
+	sum = one_text(f->db, LOAD_SUM);
+	kept = one_text(f->db, LOAD_KEPT);
+	assert_string_equal(kept, sum);
+	assert_non_null(strstr(kept, "ctr_a/:2,3,"));
+	free(sum);
+	free(kept);
+	/* and the triggers keep it from here on */
+	assert_int_equal(hpcnet_store_job_set_state(f->db, "job_01", "dispatched", "succeeded", "", 1),
+			 1);
+	sum = one_text(f->db, LOAD_SUM);
+	kept = one_text(f->db, LOAD_KEPT);
+	assert_string_equal(kept, sum);
+	free(sum);
+	free(kept);
+}
+
 /* ---- idempotency ---- */
 
 static void test_idempotency_keys(void **state)
@@ -1211,6 +1260,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel_orders_and_cancels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_job_load_per_center, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_center_load_matches_sum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_011_keeps_events_and_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_append_semantics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_binary_reads_everywhere, setup, teardown),
