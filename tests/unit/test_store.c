@@ -956,9 +956,8 @@ static void test_migration_011_keeps_events_and_load(void **state)
 	assert_int_equal(hpcnet_store_job_dispatch(f->db, "job_07", "ctr_b", "r", 2000), 1);
 	assert_int_equal(hpcnet_store_job_set_state(f->db, "job_07", "dispatched", "running", "", 1), 1);
 	assert_true(hpcnet_db_exec_script(f->db,
-		"DROP TRIGGER center_load_insert; DROP TRIGGER center_load_update_out;"
-		" DROP TRIGGER center_load_update_in; DROP TRIGGER center_load_delete;"
-		" DROP TABLE center_load;"
+		"DROP TRIGGER center_load_insert; DROP TRIGGER center_load_update;"
+		" DROP TRIGGER center_load_delete; DROP VIEW center_load_delta; DROP TABLE center_load;"
 		" DROP INDEX jobs_cancels; DROP INDEX jobs_recalls; DROP INDEX jobs_controls;"
 		" DROP INDEX jobs_center; CREATE INDEX jobs_center ON jobs(center_id, state);"
 		" DROP INDEX jobs_org; CREATE INDEX jobs_org ON jobs(org_id, id);"

@@ -32,67 +32,59 @@ WHERE center_id IS NOT NULL
 	AND state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')
 GROUP BY center_id, COALESCE(gpu_model, '');
 
+-- Every change goes through one upsert: a row inserted into this view adds
+-- its numbers (negative to take a job out) to the center's row.
+CREATE VIEW center_load_delta AS
+	SELECT center_id, gpu_model, jobs, cores, memory_bytes, gpus, waiting, waiting_cores
+	FROM center_load;
+CREATE TRIGGER center_load_add INSTEAD OF INSERT ON center_load_delta
+BEGIN
+	INSERT INTO center_load (center_id, gpu_model, jobs, cores, memory_bytes, gpus, waiting,
+				 waiting_cores)
+	VALUES (NEW.center_id, NEW.gpu_model, NEW.jobs, NEW.cores, NEW.memory_bytes, NEW.gpus,
+		NEW.waiting, NEW.waiting_cores)
+	ON CONFLICT (center_id, gpu_model) DO UPDATE SET
+		jobs = jobs + excluded.jobs, cores = cores + excluded.cores,
+		memory_bytes = memory_bytes + excluded.memory_bytes, gpus = gpus + excluded.gpus,
+		waiting = waiting + excluded.waiting, waiting_cores = waiting_cores + excluded.waiting_cores;
+END;
+
+-- A job in (inserted placed, or changed into a counting state) adds itself;
+-- a job out (changed away, or deleted) takes its old numbers back. An
+-- update that changes a counting job does both; most state changes touch
+-- one row (queued -> dispatched is the first that counts).
 CREATE TRIGGER center_load_insert AFTER INSERT ON jobs
 WHEN NEW.center_id IS NOT NULL
 	AND NEW.state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')
 BEGIN
-	INSERT INTO center_load (center_id, gpu_model, jobs, cores, memory_bytes, gpus, waiting,
-				 waiting_cores)
-	VALUES (NEW.center_id, COALESCE(NEW.gpu_model, ''), 1, NEW.cores, NEW.memory_bytes, NEW.gpus,
-		NEW.state IN ('dispatched', 'pending', 'held'),
-		CASE WHEN NEW.state IN ('dispatched', 'pending', 'held') THEN NEW.cores ELSE 0 END)
-	ON CONFLICT (center_id, gpu_model) DO UPDATE SET
-		jobs = jobs + 1, cores = cores + excluded.cores,
-		memory_bytes = memory_bytes + excluded.memory_bytes, gpus = gpus + excluded.gpus,
-		waiting = waiting + excluded.waiting, waiting_cores = waiting_cores + excluded.waiting_cores;
+	INSERT INTO center_load_delta VALUES (NEW.center_id, COALESCE(NEW.gpu_model, ''), 1,
+		NEW.cores, NEW.memory_bytes, NEW.gpus, NEW.state IN ('dispatched', 'pending', 'held'),
+		CASE WHEN NEW.state IN ('dispatched', 'pending', 'held') THEN NEW.cores ELSE 0 END);
 END;
 
--- An update takes the old row out and puts the new one in; each half only
--- when that row counted. Most state changes (queued -> dispatched is the
--- first that counts) touch one row of this table.
-CREATE TRIGGER center_load_update_out AFTER UPDATE OF state, center_id, cores, memory_bytes,
+CREATE TRIGGER center_load_update AFTER UPDATE OF state, center_id, cores, memory_bytes,
 	gpus, gpu_model ON jobs
-WHEN OLD.center_id IS NOT NULL
-	AND OLD.state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')
 BEGIN
-	UPDATE center_load SET
-		jobs = jobs - 1, cores = cores - OLD.cores, memory_bytes = memory_bytes - OLD.memory_bytes,
-		gpus = gpus - OLD.gpus,
-		waiting = waiting - (OLD.state IN ('dispatched', 'pending', 'held')),
-		waiting_cores = waiting_cores
-			- CASE WHEN OLD.state IN ('dispatched', 'pending', 'held') THEN OLD.cores ELSE 0 END
-	WHERE center_id = OLD.center_id AND gpu_model = COALESCE(OLD.gpu_model, '');
-END;
-
-CREATE TRIGGER center_load_update_in AFTER UPDATE OF state, center_id, cores, memory_bytes,
-	gpus, gpu_model ON jobs
-WHEN NEW.center_id IS NOT NULL
-	AND NEW.state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')
-BEGIN
-	INSERT INTO center_load (center_id, gpu_model, jobs, cores, memory_bytes, gpus, waiting,
-				 waiting_cores)
-	VALUES (NEW.center_id, COALESCE(NEW.gpu_model, ''), 1, NEW.cores, NEW.memory_bytes, NEW.gpus,
-		NEW.state IN ('dispatched', 'pending', 'held'),
-		CASE WHEN NEW.state IN ('dispatched', 'pending', 'held') THEN NEW.cores ELSE 0 END)
-	ON CONFLICT (center_id, gpu_model) DO UPDATE SET
-		jobs = jobs + 1, cores = cores + excluded.cores,
-		memory_bytes = memory_bytes + excluded.memory_bytes, gpus = gpus + excluded.gpus,
-		waiting = waiting + excluded.waiting, waiting_cores = waiting_cores + excluded.waiting_cores;
+	INSERT INTO center_load_delta SELECT OLD.center_id, COALESCE(OLD.gpu_model, ''), -1,
+		-OLD.cores, -OLD.memory_bytes, -OLD.gpus, -(OLD.state IN ('dispatched', 'pending', 'held')),
+		CASE WHEN OLD.state IN ('dispatched', 'pending', 'held') THEN -OLD.cores ELSE 0 END
+	WHERE OLD.center_id IS NOT NULL
+		AND OLD.state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended');
+	INSERT INTO center_load_delta SELECT NEW.center_id, COALESCE(NEW.gpu_model, ''), 1,
+		NEW.cores, NEW.memory_bytes, NEW.gpus, NEW.state IN ('dispatched', 'pending', 'held'),
+		CASE WHEN NEW.state IN ('dispatched', 'pending', 'held') THEN NEW.cores ELSE 0 END
+	WHERE NEW.center_id IS NOT NULL
+		AND NEW.state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended');
 END;
 
 CREATE TRIGGER center_load_delete AFTER DELETE ON jobs
 WHEN OLD.center_id IS NOT NULL
 	AND OLD.state IN ('dispatched', 'pending', 'held', 'running', 'preempted', 'suspended')
 BEGIN
-	UPDATE center_load SET
-		jobs = jobs - 1, cores = cores - OLD.cores, memory_bytes = memory_bytes - OLD.memory_bytes,
-		gpus = gpus - OLD.gpus,
-		waiting = waiting - (OLD.state IN ('dispatched', 'pending', 'held')),
-		waiting_cores = waiting_cores
-			- CASE WHEN OLD.state IN ('dispatched', 'pending', 'held') THEN OLD.cores ELSE 0 END
-	WHERE center_id = OLD.center_id AND gpu_model = COALESCE(OLD.gpu_model, '');
+	INSERT INTO center_load_delta VALUES (OLD.center_id, COALESCE(OLD.gpu_model, ''), -1,
+		-OLD.cores, -OLD.memory_bytes, -OLD.gpus, -(OLD.state IN ('dispatched', 'pending', 'held')),
+		CASE WHEN OLD.state IN ('dispatched', 'pending', 'held') THEN -OLD.cores ELSE 0 END);
 END;
-
 
 -- What an agent's every orders call looks for: the few jobs with a cancel,
 -- recall or control request pending. Indexed by the same condition as the
