@@ -382,6 +382,7 @@ void hpcnet_hublink_orders_start(struct hpcnet_hublink *h, int wait_s)
 	curl_easy_setopt(h->poll, CURLOPT_TIMEOUT, (long)wait_s + 20L);
 	curl_easy_setopt(h->poll, CURLOPT_WRITEFUNCTION, on_poll_body);
 	curl_easy_setopt(h->poll, CURLOPT_WRITEDATA, &h->poll_body);
+	hpcnet_httpc_tls(h->poll);
 	curl_multi_add_handle(h->multi, h->poll);
 	h->poll_busy = 1;
 	free(url);
@@ -401,7 +402,7 @@ static void poll_finished(struct hpcnet_hublink *h, CURLcode cc)
 	h->poll_busy = 0;
 	h->poll_done = 1;
 	if (cc != CURLE_OK) {
-		snprintf(h->error, sizeof(h->error), "%s", curl_easy_strerror(cc));
+		hpcnet_httpc_describe((int)cc, h->error, sizeof(h->error));
 		h->poll_rc = cc == CURLE_OPERATION_TIMEDOUT ? HPCNET_ETIMEOUT : HPCNET_EUNAVAIL;
 		return;
 	}

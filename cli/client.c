@@ -127,6 +127,11 @@ void hpcnet_cli_explain(const struct hpcnet_cli *c, long status, json_t *problem
 	json_t *errors = json_object_get(problem, "errors"), *e;
 	size_t i;
 
+	if (status == 0 && transport_error && strstr(transport_error, "TLS")) {
+		/* it answered: the question is trust, not whether it runs */
+		hpcnet_cli_errorf("cannot talk to the hub at %s: %s", c->hub, transport_error);
+		return;
+	}
 	if (status == 0) {
 		hpcnet_cli_errorf("cannot reach the hub at %s: %s. Is it running? (hpcnet up starts one)",
 				  c->hub, transport_error && *transport_error ? transport_error : "no answer");

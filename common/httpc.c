@@ -95,6 +95,7 @@ int hpcnet_httpc_request(struct hpcnet_httpc *c, const char *method, const char 
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &resp->body);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, resp);
+	hpcnet_httpc_tls(c->curl);
 	if (c->auth)
 		hdrs = curl_slist_append(hdrs, c->auth);
 	if (header)
@@ -111,7 +112,7 @@ int hpcnet_httpc_request(struct hpcnet_httpc *c, const char *method, const char 
 	if (cc == CURLE_OK) {
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
 	} else {
-		snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(cc));
+		hpcnet_httpc_describe((int)cc, resp->error, sizeof(resp->error));
 		rc = cc == CURLE_OPERATION_TIMEDOUT ? HPCNET_ETIMEOUT : HPCNET_EUNAVAIL;
 	}
 	if (!resp->body.data)
@@ -120,6 +121,37 @@ int hpcnet_httpc_request(struct hpcnet_httpc *c, const char *method, const char 
 	free(ct);
 	free(url);
 	return rc;
+}
+
+void hpcnet_httpc_tls(void *curl)
+{
+	const char *ca = getenv("HPCNET_CA_FILE");
+
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (ca && *ca)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, ca);
+}
+
+void hpcnet_httpc_describe(int curl_code, char *out, size_t len)
+{
+	const char *ca = getenv("HPCNET_CA_FILE");
+	CURLcode cc = (CURLcode)curl_code;
+
+	if (cc == CURLE_PEER_FAILED_VERIFICATION)
+		snprintf(out, len, "%s: the hub's TLS certificate is not trusted%s",
+			 curl_easy_strerror(cc), ca && *ca ? " by HPCNET_CA_FILE (is it the CA that signed"
+			 " the hub's certificate, and does the certificate name this host?)"
+			 : " (set HPCNET_CA_FILE to the PEM file of the CA that signed it)");
+	else if (cc == CURLE_SSL_CACERT_BADFILE)
+		snprintf(out, len, "%s: cannot read HPCNET_CA_FILE '%s' as PEM certificates",
+			 curl_easy_strerror(cc), ca ? ca : "");
+	else if (cc == CURLE_SSL_CONNECT_ERROR)
+		snprintf(out, len, "%s: the TLS handshake failed (does the hub serve HTTPS on this"
+			 " port? use http:// for a hub without --tls-cert)", curl_easy_strerror(cc));
+	else
+		snprintf(out, len, "%s", curl_easy_strerror(cc));
 }
 
 int hpcnet_httpc_json(struct hpcnet_httpc *c, const char *method, const char *path,

@@ -47,4 +47,13 @@ int hpcnet_httpc_json(struct hpcnet_httpc *c, const char *method, const char *pa
 		      json_t *body, const char *header, long *status, json_t **out);
 void hpcnet_http_resp_free(struct hpcnet_http_resp *r);
 
+/* TLS for a libcurl handle that talks to the hub: peers are verified
+ * against the system's CAs, or only against the PEM bundle named by
+ * HPCNET_CA_FILE (a hub with a private CA or a self-signed certificate).
+ * Every handle the agent and the CLI make goes through this. */
+void hpcnet_httpc_tls(void *curl);
+/* The text for a failed transfer: curl's, plus what to do about the
+ * certificate errors people meet when a hub serves HTTPS. */
+void hpcnet_httpc_describe(int curl_code, char *out, size_t len);
+
 #endif

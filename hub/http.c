@@ -486,18 +486,37 @@ int hpcnet_http_start(struct hpcnet_hub *hub, const char *host, int port, int *b
 			     host);
 		return HPCNET_EINVAL;
 	}
-	hub->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-					    MHD_USE_POLL | MHD_USE_ERROR_LOG,
-				    0, NULL, NULL, on_request, hub,
+	struct MHD_OptionItem tls[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, hub->tls_cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, hub->tls_key },
+		/* TLS 1.2 and 1.3 only, GnuTLS's default ciphers for them */
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0,
+		  (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE" },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
+
+	if (hub->tls_cert && !MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+		hpcnet_error("this libmicrohttpd was built without TLS: serve plain HTTP behind a TLS"
+			     " proxy instead of --tls-cert");
+		return HPCNET_EINVAL;
+	}
+	if (hub->tls_cert)
+		flags |= MHD_USE_TLS;
+	hub->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, hub,
 				    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				    MHD_OPTION_NOTIFY_COMPLETED, on_completed, hub,
 				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 				    MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
 				    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+				    MHD_OPTION_ARRAY, hub->tls_cert ? tls : tls + 3,
 				    MHD_OPTION_END);
 	if (!hub->mhd) {
-		hpcnet_error("cannot listen on %s:%d (is the port in use?)", host, port);
+		hpcnet_error("cannot listen on %s:%d (is the port in use?%s)", host, port,
+			     hub->tls_cert ? " do --tls-cert and --tls-key hold a PEM certificate and"
+			     " its private key?" : "");
 		return HPCNET_EUNAVAIL;
 	}
 	info = MHD_get_daemon_info(hub->mhd, MHD_DAEMON_INFO_BIND_PORT);

@@ -37,6 +37,7 @@ struct hpcnet_hub {
 	int64_t session_idle_ms; /* a portal session unused this long ends */
 	int64_t session_max_ms;  /* and every session ends this long after sign-in */
 	int secure_cookies;      /* mark cookies Secure (served over TLS, or behind a TLS proxy) */
+	char *tls_cert, *tls_key; /* PEM, when the hub serves HTTPS itself (--tls-cert/--tls-key) */
 	struct hpcnet_billing_cfg billing; /* currency, commission, metering tolerance */
 	int64_t next_reasons_ms; /* scheduler thread only: see hpcnet_schedloop_pass() */
 	volatile int stopping;

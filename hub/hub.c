@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/crypto.h"
 #include "common/fsutil.h"
@@ -39,6 +40,9 @@ static void usage(FILE *f)
 		"                       (default 43200)\n"
 		"  --secure-cookies     mark the session cookie Secure: set it when users reach\n"
 		"                       the hub over HTTPS (e.g. through a TLS proxy)\n"
+		"  --tls-cert FILE      serve HTTPS (TLS 1.2+) with this PEM certificate chain\n"
+		"  --tls-key FILE       and this PEM private key (keep it mode 0600); cookies\n"
+		"                       are then Secure\n"
 		"  --currency CODE      the platform's currency, ISO 4217 (default CNY)\n"
 		"  --commission PERCENT the platform's share of every charge (default 10;\n"
 		"                       up to two decimals, e.g. 12.5)\n"
@@ -85,6 +89,38 @@ static int parse_listen(const char *s, char *host, size_t len, int *port)
 	return 0;
 }
 
+/* Reads the certificate chain and key for --tls-cert/--tls-key (checked
+ * by libmicrohttpd when it starts listening). Cookies become Secure: the
+ * portal is reached over HTTPS. */
+static int load_tls(struct hpcnet_hub *hub, const char *cert, const char *key)
+{
+	struct stat st;
+	size_t len;
+	int rc = hpcnet_fs_read(cert, 1 << 20, &hub->tls_cert, &len);
+
+	if (rc < 0) {
+		fprintf(stderr, "hpcnet hub: cannot read --tls-cert %s: %s\n", cert, strerror(-rc));
+		return rc;
+	}
+	rc = hpcnet_fs_read(key, 1 << 20, &hub->tls_key, &len);
+	if (rc < 0) {
+		fprintf(stderr, "hpcnet hub: cannot read --tls-key %s: %s\n", key, strerror(-rc));
+		return rc;
+	}
+	if (!strstr(hub->tls_cert, "-----BEGIN CERTIFICATE-----") ||
+	    !strstr(hub->tls_key, "PRIVATE KEY-----")) {
+		fprintf(stderr, "hpcnet hub: --tls-cert must be a PEM certificate (chain) and"
+				" --tls-key its PEM private key\n");
+		return HPCNET_EINVAL;
+	}
+	/* Say so, once: anyone on the machine who can read it can be the hub. */
+	if (stat(key, &st) == 0 && (st.st_mode & 0077))
+		fprintf(stderr, "hpcnet hub: warning: --tls-key %s is readable by others"
+				" (chmod 600 it)\n", key);
+	hub->secure_cookies = 1;
+	return 0;
+}
+
 /* Long options without a short letter. */
 enum { OPT_OIDC_ISSUER = 1000, OPT_OIDC_AUDIENCE, OPT_OIDC_JWKS, OPT_OIDC_ORG_CLAIM, OPT_OIDC_CREATE,
        OPT_OIDC_REFRESH, OPT_OIDC_LEEWAY };
@@ -100,6 +136,8 @@ int hpcnet_hub_main(int argc, char **argv)
 		{ "session-idle", required_argument, NULL, 'i' },
 		{ "session-max", required_argument, NULL, 'x' },
 		{ "secure-cookies", no_argument, NULL, 'S' },
+		{ "tls-cert", required_argument, NULL, 'E' },
+		{ "tls-key", required_argument, NULL, 'K' },
 		{ "currency", required_argument, NULL, 'C' },
 		{ "commission", required_argument, NULL, 'P' },
 		{ "meter-tolerance", required_argument, NULL, 'T' },
@@ -122,6 +160,7 @@ int hpcnet_hub_main(int argc, char **argv)
 				  .session_max_ms = 43200 * 1000LL, .signup = HPCNET_SIGNUP_CLOSED,
 				  .disabled_user_jobs_cancel = 1 };
 	const char *listen = "127.0.0.1:8080", *db = "sqlite:hpcnet.db", *port_file = NULL;
+	const char *tls_cert = NULL, *tls_key = NULL;
 	enum hpcnet_log_level lvl = HPCNET_LOG_INFO;
 	char host[64];
 	int port, bound = 0, c, rc = 1, sig;
@@ -141,6 +180,8 @@ int hpcnet_hub_main(int argc, char **argv)
 		case 'i': hub.session_idle_ms = atoll(optarg) * 1000; break;
 		case 'x': hub.session_max_ms = atoll(optarg) * 1000; break;
 		case 'S': hub.secure_cookies = 1; break;
+		case 'E': tls_cert = optarg; break;
+		case 'K': tls_key = optarg; break;
 		case 'C':
 			bad |= !hpcnet_currency_ok(optarg);
 			snprintf(hub.billing.currency, sizeof(hub.billing.currency), "%.3s", optarg);
@@ -216,6 +257,12 @@ int hpcnet_hub_main(int argc, char **argv)
 				" cannot be discovered: give --oidc-jwks URL|FILE\n", oidc.issuer);
 		return 2;
 	}
+	if (!tls_cert != !tls_key) {
+		fprintf(stderr, "hpcnet hub: HTTPS needs both --tls-cert and --tls-key\n");
+		return 2;
+	}
+	if (tls_cert && load_tls(&hub, tls_cert, tls_key) < 0)
+		return 2;
 	if (oidc.issuer)
 		hub.oidc = hpcnet_oidc_new(&oidc);
 	hpcnet_log_init("hub", lvl);
@@ -249,7 +296,8 @@ int hpcnet_hub_main(int argc, char **argv)
 		if (hpcnet_fs_write_atomic(port_file, num, (size_t)n, 0644) < 0)
 			hpcnet_warn("cannot write port file %s", port_file);
 	}
-	hpcnet_info("listening on http://%s:%d (database %s)", host, bound, db);
+	hpcnet_info("listening on %s://%s:%d (database %s)", hub.tls_cert ? "https" : "http", host,
+		    bound, db);
 	sigwait(&set, &sig);
 	hpcnet_info("stopping (signal %d)", sig);
 	hpcnet_schedloop_stop(&hub);
@@ -261,5 +309,7 @@ out:
 	hpcnet_store_close(hub.store);
 	hpcnet_notify_destroy(&hub.notify);
 	hpcnet_oidc_free(hub.oidc);
+	free(hub.tls_cert);
+	free(hub.tls_key);
 	return rc;
 }

@@ -13,6 +13,7 @@ import secrets
 import shutil
 import signal
 import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -102,8 +103,11 @@ def netns_available():
 
 
 class Cluster:
-    def __init__(self, name="hpcnet", center_ttl=30, max_body=None, netns=None, hub_args=()):
+    def __init__(self, name="hpcnet", center_ttl=30, max_body=None, netns=None, hub_args=(),
+                 tls=False):
         self.dir = tempfile.mkdtemp(prefix=name + "-")
+        self.tls = tls  # the hub serves HTTPS with a certificate made here
+        self.ca_file = None
         self.center_ttl = center_ttl
         self.max_body = max_body
         self.hub_args = list(hub_args)  # more `hpcnet hub` options
@@ -130,6 +134,9 @@ class Cluster:
         if self.max_body:
             args += ["--max-body", str(self.max_body)]
         args += self.hub_args
+        if self.tls:
+            args += ["--tls-cert", self.make_cert(), "--tls-key",
+                     os.path.join(self.dir, "tls-key.pem")]
         env = dict(os.environ, HPCNET_ADMIN_PASSWORD=ADMIN_PASSWORD)
         log = open(os.path.join(self.dir, "hub.log"), "ab")
         self.hub = subprocess.Popen(args, stdout=log, stderr=log, env=env)
@@ -143,6 +150,28 @@ class Cluster:
         self._conns.clear()
         wait_for(lambda: self._health_ok(), what="hub health")
         return self
+
+    def make_cert(self):
+        """A self-signed certificate for the hub's address (kept across
+        restarts); the agents and the CLI trust it through HPCNET_CA_FILE."""
+        cert = os.path.join(self.dir, "tls-cert.pem")
+        if not os.path.exists(cert):
+            key = os.path.join(self.dir, "tls-key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "2", "-subj", "/CN=hpcnet-test-hub", "-addext",
+                            "subjectAltName=IP:%s,DNS:localhost" % self.host],
+                           check=True, capture_output=True)
+            os.chmod(key, 0o600)
+            self.ca_file = cert
+        return cert
+
+    def client_env(self):
+        """The environment an agent or the CLI needs to reach this hub."""
+        env = dict(os.environ)
+        if self.ca_file:
+            env["HPCNET_CA_FILE"] = self.ca_file
+        return env
 
     def _health_ok(self):
         try:
@@ -193,13 +222,14 @@ class Cluster:
         args += list(extra)
         self.agent_args[name] = args
         log = open(os.path.join(self.dir, "agent-%s.log" % name), "ab")
-        self.agents[name] = subprocess.Popen(args, stdout=log, stderr=log)
+        self.agents[name] = subprocess.Popen(args, stdout=log, stderr=log, env=self.client_env())
         log.close()
         return self.agents[name]
 
     def restart_agent(self, name):
         log = open(os.path.join(self.dir, "agent-%s.log" % name), "ab")
-        self.agents[name] = subprocess.Popen(self.agent_args[name], stdout=log, stderr=log)
+        self.agents[name] = subprocess.Popen(self.agent_args[name], stdout=log, stderr=log,
+                                             env=self.client_env())
         log.close()
 
     def kill_agent(self, name, sig=signal.SIGKILL):
@@ -267,7 +297,13 @@ class Cluster:
     # -- HTTP --------------------------------------------------------------
     @property
     def url(self):
-        return "http://%s:%d" % (self.host, self.port)
+        return "%s://%s:%d" % ("https" if self.tls else "http", self.host, self.port)
+
+    def connection(self, timeout=90):
+        if not self.tls:
+            return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        ctx = ssl.create_default_context(cafile=self.ca_file)
+        return http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=ctx)
 
     def request(self, method, path, body=None, token=None, headers=None, raw=None,
                 ctype="application/json", timeout=90):
@@ -280,7 +316,7 @@ class Cluster:
         if data is not None:
             hdrs.setdefault("Content-Type", ctype)
         for attempt in (0, 1):
-            c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+            c = self.connection(timeout)
             try:
                 c.request(method, path, body=data, headers=hdrs)
                 r = c.getresponse()
