@@ -20,7 +20,7 @@ static int audited(const struct hpcnet_req *r)
 {
 	size_t n;
 
-	if (!r->route || !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))
+	if (!r->route || ((!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) && !r->audit_read))
 		return 0;
 	n = strlen(r->route->pattern);
 	return !(n > 10 && strcmp(r->route->pattern + n - 10, "/heartbeat") == 0);
@@ -71,7 +71,8 @@ static void draft(struct hpcnet_req *r, int status, int after, struct audit_draf
 		row->actor_type = "agent";
 		row->actor_id = r->center_id;
 		row->actor_name = "";
-	} else if (status < 300 && r->audit_actor_id[0]) {
+	} else if (status < 400 && r->audit_actor_id[0]) {
+		/* a sign-in's user: answered 201, or 302 by the OIDC callback */
 		row->actor_type = "user";
 		row->actor_id = r->audit_actor_id;
 		row->actor_name = r->audit_actor_name;

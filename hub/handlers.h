@@ -22,6 +22,9 @@ int hpcnet_h_tokens_revoke(struct hpcnet_req *r);
 int hpcnet_h_sessions_create(struct hpcnet_req *r);
 int hpcnet_h_sessions_current(struct hpcnet_req *r);
 int hpcnet_h_sessions_delete(struct hpcnet_req *r);
+/* oidc_login.c: the portal's sign-in through the OpenID provider */
+int hpcnet_h_oidc_login(struct hpcnet_req *r);
+int hpcnet_h_oidc_callback(struct hpcnet_req *r);
 /* signup.c: self-service accounts and org invites */
 int hpcnet_h_signup(struct hpcnet_req *r);
 int hpcnet_h_invites_create(struct hpcnet_req *r);

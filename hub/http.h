@@ -97,6 +97,7 @@ struct hpcnet_req {
 	char audit_actor_id[HPCNET_ID_LEN];
 	char audit_actor_name[128];
 	int audit_later;     /* the next writes are steps before the change: no row */
+	int audit_read;      /* a GET that changes state (the OIDC callback signs in): audited */
 	int audit_committed; /* the status the committed row announced, 0: none yet */
 	int in_handler;      /* the route's handler is running */
 

@@ -67,6 +67,14 @@ static void usage(FILE *f)
 		"  --oidc-jwks-refresh SECONDS  fetch the JWKS again for an unknown key id at\n"
 		"                       most this often (default 60)\n"
 		"  --oidc-leeway SECONDS  clock skew allowed on exp/nbf/iat (default 60)\n"
+		"  --oidc-redirect-uri URL  turn on the portal's \"Sign in with ...\" button: the\n"
+		"                       hub's callback as registered at the provider,\n"
+		"                       https://HUB/api/v1/oidc/callback\n"
+		"  --oidc-client-id ID  the hub's client id at the provider (default: the\n"
+		"                       --oidc-audience)\n"
+		"  --oidc-client-secret-file PATH  the client secret (or set\n"
+		"                       HPCNET_OIDC_CLIENT_SECRET); none: a public client\n"
+		"  --oidc-provider-name NAME  the button's label (default: the issuer's host)\n"
 		"  --debug              verbose logging\n"
 		"The first start on an empty database creates user 'admin' with the password\n"
 		"in HPCNET_ADMIN_PASSWORD (or prints a generated one once).\n");
@@ -123,7 +131,33 @@ static int load_tls(struct hpcnet_hub *hub, const char *cert, const char *key)
 
 /* Long options without a short letter. */
 enum { OPT_OIDC_ISSUER = 1000, OPT_OIDC_AUDIENCE, OPT_OIDC_JWKS, OPT_OIDC_ORG_CLAIM, OPT_OIDC_CREATE,
-       OPT_OIDC_REFRESH, OPT_OIDC_LEEWAY };
+       OPT_OIDC_REFRESH, OPT_OIDC_LEEWAY, OPT_OIDC_REDIRECT, OPT_OIDC_CLIENT_ID,
+       OPT_OIDC_SECRET_FILE, OPT_OIDC_NAME };
+
+/* The client secret from a file (first line) or the environment, never
+ * from the command line, where every local user could read it in ps.
+ * Caller frees; NULL when neither is given. <0 when the file is unreadable. */
+static int client_secret(const char *path, char **out)
+{
+	const char *env = getenv("HPCNET_OIDC_CLIENT_SECRET");
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (!path) {
+		*out = env && *env ? hpcnet_xstrdup(env) : NULL;
+		return 0;
+	}
+	rc = hpcnet_fs_read(path, 4096, out, &len);
+	if (rc < 0)
+		return rc;
+	(*out)[strcspn(*out, "\r\n")] = '\0';
+	if (!**out) { /* an empty file: a public client, not an empty secret */
+		free(*out);
+		*out = NULL;
+	}
+	return 0;
+}
 
 int hpcnet_hub_main(int argc, char **argv)
 {
@@ -151,6 +185,10 @@ int hpcnet_hub_main(int argc, char **argv)
 		{ "oidc-create-users", no_argument, NULL, OPT_OIDC_CREATE },
 		{ "oidc-jwks-refresh", required_argument, NULL, OPT_OIDC_REFRESH },
 		{ "oidc-leeway", required_argument, NULL, OPT_OIDC_LEEWAY },
+		{ "oidc-redirect-uri", required_argument, NULL, OPT_OIDC_REDIRECT },
+		{ "oidc-client-id", required_argument, NULL, OPT_OIDC_CLIENT_ID },
+		{ "oidc-client-secret-file", required_argument, NULL, OPT_OIDC_SECRET_FILE },
+		{ "oidc-provider-name", required_argument, NULL, OPT_OIDC_NAME },
 		{ "debug", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -166,6 +204,8 @@ int hpcnet_hub_main(int argc, char **argv)
 	int port, bound = 0, c, rc = 1, sig;
 	sigset_t set;
 	struct hpcnet_oidc_cfg oidc = { .refresh_ms = 60000, .leeway_s = 60 };
+	const char *secret_file = NULL;
+	char *secret = NULL;
 	int bad = 0;
 
 	hpcnet_billing_defaults(&hub.billing);
@@ -226,6 +266,10 @@ int hpcnet_hub_main(int argc, char **argv)
 		case OPT_OIDC_CREATE: oidc.create_users = 1; break;
 		case OPT_OIDC_REFRESH: oidc.refresh_ms = atoll(optarg) * 1000; break;
 		case OPT_OIDC_LEEWAY: oidc.leeway_s = atoll(optarg); break;
+		case OPT_OIDC_REDIRECT: oidc.redirect_uri = optarg; break;
+		case OPT_OIDC_CLIENT_ID: oidc.client_id = optarg; break;
+		case OPT_OIDC_SECRET_FILE: secret_file = optarg; break;
+		case OPT_OIDC_NAME: oidc.provider_name = optarg; break;
 		case 'D': lvl = HPCNET_LOG_DEBUG; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -263,8 +307,23 @@ int hpcnet_hub_main(int argc, char **argv)
 	}
 	if (tls_cert && load_tls(&hub, tls_cert, tls_key) < 0)
 		return 2;
+	if (oidc.redirect_uri && (!oidc.issuer || (strncmp(oidc.redirect_uri, "http://", 7) != 0 &&
+						   strncmp(oidc.redirect_uri, "https://", 8) != 0))) {
+		fprintf(stderr, "hpcnet hub: --oidc-redirect-uri needs --oidc-issuer and an http(s)"
+				" URL ending in /api/v1/oidc/callback\n");
+		return 2;
+	}
+	if (client_secret(secret_file, &secret) < 0) {
+		fprintf(stderr, "hpcnet hub: cannot read --oidc-client-secret-file %s\n", secret_file);
+		return 2;
+	}
+	oidc.client_secret = secret;
 	if (oidc.issuer)
 		hub.oidc = hpcnet_oidc_new(&oidc);
+	if (secret) {
+		memset(secret, 0, strlen(secret));
+		free(secret);
+	}
 	hpcnet_log_init("hub", lvl);
 	if (hpcnet_crypto_init() < 0) {
 		hpcnet_error("libsodium failed to initialise");

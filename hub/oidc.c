@@ -23,6 +23,9 @@ struct hpcnet_oidc {
 	json_t *keys;        /* the JWKS "keys" array; NULL until fetched */
 	char *jwks_uri;      /* --oidc-jwks, or the discovery document's jwks_uri */
 	int64_t fetched_ms;  /* when the last fetch was tried (mono) */
+	char *authorize_uri; /* the discovery document's endpoints; NULL until read */
+	char *token_uri;
+	int64_t discovered_ms; /* when discovery for them was last tried (mono) */
 };
 
 static char *dup_or_null(const char *s)
@@ -39,6 +42,17 @@ struct hpcnet_oidc *hpcnet_oidc_new(const struct hpcnet_oidc_cfg *cfg)
 	o->cfg.audience = dup_or_null(cfg->audience);
 	o->cfg.jwks = dup_or_null(cfg->jwks);
 	o->cfg.org_claim = dup_or_null(cfg->org_claim);
+	o->cfg.client_id = dup_or_null(cfg->client_id ? cfg->client_id : cfg->audience);
+	o->cfg.client_secret = dup_or_null(cfg->client_secret);
+	o->cfg.redirect_uri = dup_or_null(cfg->redirect_uri);
+	o->cfg.provider_name = dup_or_null(cfg->provider_name);
+	if (!o->cfg.provider_name && cfg->issuer) {
+		/* "https://login.example.edu/realms/x" -> "login.example.edu" */
+		const char *h = strstr(cfg->issuer, "://");
+
+		h = h ? h + 3 : cfg->issuer;
+		o->cfg.provider_name = hpcnet_xstrndup(h, strcspn(h, "/:"));
+	}
 	o->jwks_uri = dup_or_null(cfg->jwks);
 	pthread_mutex_init(&o->lock, NULL);
 	return o;
@@ -52,6 +66,12 @@ void hpcnet_oidc_free(struct hpcnet_oidc *o)
 	free((char *)o->cfg.audience);
 	free((char *)o->cfg.jwks);
 	free((char *)o->cfg.org_claim);
+	free((char *)o->cfg.client_id);
+	free((char *)o->cfg.client_secret);
+	free((char *)o->cfg.redirect_uri);
+	free((char *)o->cfg.provider_name);
+	free(o->authorize_uri);
+	free(o->token_uri);
 	json_decref(o->keys);
 	free(o->jwks_uri);
 	pthread_mutex_destroy(&o->lock);
@@ -63,9 +83,12 @@ const struct hpcnet_oidc_cfg *hpcnet_oidc_cfg(const struct hpcnet_oidc *o)
 	return &o->cfg;
 }
 
-/* A JSON document's text (the JWKS, the discovery document) from its URL
- * or file. Caller frees *text. */
-static int doc_load(const char *src, char **text)
+/* A JSON document's text (the JWKS, the discovery document, or what a
+ * POST of form to the token endpoint answered) from its URL or file.
+ * Caller frees *text. A POST's non-200 answer is returned too, with
+ * *status, so the provider's error can be named. */
+static int doc_fetch(const char *src, const char *form, const char *header, long *status,
+		     char **text)
 {
 	struct hpcnet_http_resp resp = { 0 };
 	struct hpcnet_httpc *c;
@@ -75,14 +98,18 @@ static int doc_load(const char *src, char **text)
 	int rc;
 
 	*text = NULL;
+	*status = 0;
 	if (strncmp(src, "http://", 7) != 0 && strncmp(src, "https://", 8) != 0)
-		return hpcnet_fs_read(src, MAX_JWKS, text, &len);
+		return form ? HPCNET_EINVAL : hpcnet_fs_read(src, MAX_JWKS, text, &len);
 	path = strchr(src + (src[4] == 's' ? 8 : 7), '/');
 	base = path ? hpcnet_xstrndup(src, (size_t)(path - src)) : hpcnet_xstrdup(src);
 	c = hpcnet_httpc_new(base, NULL);
 	hpcnet_httpc_set_timeout(c, 10);
-	rc = hpcnet_httpc_request(c, "GET", path ? path : "/", NULL, NULL, 0, NULL, &resp);
-	if (rc == 0 && resp.status != 200) {
+	rc = hpcnet_httpc_request(c, form ? "POST" : "GET", path ? path : "/",
+				  form ? "application/x-www-form-urlencoded" : NULL, form,
+				  form ? strlen(form) : 0, header, &resp);
+	*status = resp.status;
+	if (rc == 0 && resp.status != 200 && !form) {
 		hpcnet_warn("oidc: %s answered HTTP %ld", src, resp.status);
 		rc = HPCNET_EUNAVAIL;
 	}
@@ -96,10 +123,36 @@ static int doc_load(const char *src, char **text)
 	return rc;
 }
 
-/* Without --oidc-jwks: the keys' URL from the provider's discovery
- * document (OpenID Connect Discovery 1.0: <issuer>/.well-known/
- * openid-configuration), whose "issuer" must be ours exactly. Lock held.
- * 0, or HPCNET_EUNAVAIL (logged). */
+static int doc_load(const char *src, char **text)
+{
+	long status;
+
+	return doc_fetch(src, NULL, NULL, &status, text);
+}
+
+int hpcnet_oidc_post_form(const char *url, const char *form, const char *header, long *status,
+			  char **text)
+{
+	return doc_fetch(url, form, header, status, text);
+}
+
+static int is_http_url(const char *s)
+{
+	return s && (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0);
+}
+
+static void keep_url(char **slot, const char *uri)
+{
+	if (!is_http_url(uri))
+		return;
+	free(*slot);
+	*slot = hpcnet_xstrdup(uri);
+}
+
+/* The provider's discovery document (OpenID Connect Discovery 1.0:
+ * <issuer>/.well-known/openid-configuration), whose "issuer" must be
+ * ours exactly: the keys' URL (without --oidc-jwks) and the endpoints of
+ * the browser sign-in. Lock held. 0, or HPCNET_EUNAVAIL (logged). */
 static int discover(struct hpcnet_oidc *o)
 {
 	const char *iss = o->cfg.issuer, *uri, *said;
@@ -123,13 +176,17 @@ static int discover(struct hpcnet_oidc *o)
 		hpcnet_warn("oidc: %s names issuer '%s', not '%s' (--oidc-issuer must match it"
 			    " exactly)", url, said ? said : "(none)", iss);
 		rc = HPCNET_EUNAVAIL;
-	} else if (!uri || (strncmp(uri, "http://", 7) && strncmp(uri, "https://", 8))) {
+	} else if (!o->cfg.jwks && !is_http_url(uri)) {
 		hpcnet_warn("oidc: %s has no http(s) jwks_uri", url);
 		rc = HPCNET_EUNAVAIL;
 	} else {
-		free(o->jwks_uri);
-		o->jwks_uri = hpcnet_xstrdup(uri);
-		hpcnet_info("oidc: %s says the keys are at %s", url, uri);
+		if (!o->cfg.jwks) {
+			keep_url(&o->jwks_uri, uri);
+			hpcnet_info("oidc: %s says the keys are at %s", url, uri);
+		}
+		keep_url(&o->authorize_uri,
+			 json_string_value(json_object_get(doc, "authorization_endpoint")));
+		keep_url(&o->token_uri, json_string_value(json_object_get(doc, "token_endpoint")));
 	}
 	json_decref(doc);
 	free(text);
@@ -192,6 +249,35 @@ static json_t *key_find(struct hpcnet_oidc *o, const char *kid)
 	return NULL;
 }
 
+int hpcnet_oidc_endpoints(struct hpcnet_oidc *o, char **authorize, char **token)
+{
+	int64_t now = hpcnet_mono_ms();
+	int rc = 0;
+
+	*authorize = *token = NULL;
+	pthread_mutex_lock(&o->lock);
+	if (!o->authorize_uri || !o->token_uri) {
+		if (o->discovered_ms && now - o->discovered_ms < 1000) {
+			rc = HPCNET_EUNAVAIL; /* failed a moment ago: do not hammer */
+		} else {
+			o->discovered_ms = now;
+			rc = discover(o);
+			if (rc == 0 && (!o->authorize_uri || !o->token_uri)) {
+				hpcnet_warn("oidc: the discovery document of %s names no http(s)"
+					    " authorization_endpoint and token_endpoint: the browser"
+					    " sign-in cannot work", o->cfg.issuer);
+				rc = HPCNET_EUNAVAIL;
+			}
+		}
+	}
+	if (rc == 0) {
+		*authorize = hpcnet_xstrdup(o->authorize_uri);
+		*token = hpcnet_xstrdup(o->token_uri);
+	}
+	pthread_mutex_unlock(&o->lock);
+	return rc;
+}
+
 /* The key for kid, refetching the JWKS once when the cache lacks it. */
 static int key_get(struct hpcnet_oidc *o, const char *kid, json_t **jwk)
 {
@@ -233,7 +319,8 @@ static int claims_ok(const struct hpcnet_oidc_cfg *cfg, json_t *c, int64_t now, 
 	if (!iss || strcmp(iss, cfg->issuer) != 0)
 		snprintf(why, len, "the ID token was issued by '%s', not by this hub's provider",
 			 iss ? iss : "(none)");
-	else if (!aud_ok(json_object_get(c, "aud"), cfg->audience))
+	else if (!aud_ok(json_object_get(c, "aud"), cfg->audience) &&
+		 !aud_ok(json_object_get(c, "aud"), cfg->client_id))
 		snprintf(why, len, "the ID token is not meant for this hub (aud)");
 	else if (!json_is_number(exp))
 		snprintf(why, len, "the ID token has no expiry (exp)");

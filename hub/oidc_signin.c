@@ -17,6 +17,7 @@
 #include "common/crypto.h"
 #include "common/id.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "hpcnet/error.h"
 #include "hub/http.h"
 #include "hub/oidc.h"
@@ -103,34 +104,29 @@ static int link_fn(struct hpcnet_db *db, void *arg)
 	return rc < 0 ? rc : join_orgs(db, w->id, w->orgs);
 }
 
-int hpcnet_oidc_signin(struct hpcnet_req *r, const char *id_token, json_t **user)
+int hpcnet_oidc_user(struct hpcnet_req *r, const char *id_token, const char *nonce,
+		     json_t **user, char *why, size_t whylen)
 {
 	struct hpcnet_oidc *o = r->hub->oidc;
-	const struct hpcnet_oidc_cfg *cfg;
-	char why[256], name[48], hash[HPCNET_SHA256_HEX_LEN], suffix[8];
+	const struct hpcnet_oidc_cfg *cfg = hpcnet_oidc_cfg(o);
+	char name[48], hash[HPCNET_SHA256_HEX_LEN], suffix[8];
 	struct link_write w = { 0 };
 	json_t *claims = NULL, *orgs = NULL, *oc;
-	const char *pref;
+	const char *pref, *said;
 	int rc;
 
 	*user = NULL;
-	if (!o) {
-		hpcnet_reply_problem(r, 422, "this hub has no OpenID Connect provider configured: sign in"
-					     " with a user name and password");
-		return HPCNET_EINVAL;
-	}
-	cfg = hpcnet_oidc_cfg(o);
 	hpcnet_req_db_release(r); /* the JWKS fetch may take a while */
-	rc = hpcnet_oidc_verify(o, id_token, hpcnet_now_ms() / 1000, &claims, why, sizeof(why));
-	if (rc == HPCNET_EAUTH) {
-		hpcnet_info("oidc sign-in refused: %s", why);
-		hpcnet_reply_problem(r, 401, "%s", why);
+	rc = hpcnet_oidc_verify(o, id_token, hpcnet_now_ms() / 1000, &claims, why, whylen);
+	if (rc < 0)
 		return rc;
-	}
-	if (rc < 0) {
-		hpcnet_reply_header(r, "Retry-After", "5");
-		hpcnet_reply_problem(r, 503, "%s", why);
-		return rc;
+	/* The browser sign-in's nonce: an ID token made for another sign-in
+	 * (replayed, or injected into this browser's callback) is refused. */
+	said = json_string_value(json_object_get(claims, "nonce"));
+	if (nonce && (!said || strlen(said) != strlen(nonce) || !hpcnet_crypto_streq(said, nonce))) {
+		snprintf(why, whylen, "the ID token was not made for this sign-in (nonce)");
+		rc = HPCNET_EAUTH;
+		goto out;
 	}
 	w.issuer = json_string_value(json_object_get(claims, "iss"));
 	w.subject = json_string_value(json_object_get(claims, "sub"));
@@ -149,28 +145,27 @@ int hpcnet_oidc_signin(struct hpcnet_req *r, const char *id_token, json_t **user
 	orgs = json_is_array(oc) ? json_incref(oc) : json_is_string(oc) ? json_pack("[O]", oc)
 									   : json_array();
 	w.orgs = orgs;
-	/* A step before the call's change (the token it hands out): the
-	 * call's audit row goes in with the token. */
+	/* A step before the call's change (the token or session it hands
+	 * out): the call's audit row goes in with that. */
 	r->audit_later = 1;
 	rc = hpcnet_req_write(r, link_fn, &w);
 	r->audit_later = 0;
 	if (rc == HPCNET_ENOTFOUND) {
-		hpcnet_reply_problem(r, 403, "no hpcnet account is linked to this identity and this hub"
-					     " does not create accounts on first sign-in: ask an"
-					     " administrator");
+		snprintf(why, whylen, "no hpcnet account is linked to this identity and this hub does"
+				      " not create accounts on first sign-in: ask an administrator");
 		goto out;
 	}
 	if (rc == 0)
 		rc = hpcnet_store_user_by_id(hpcnet_req_db(r), w.id, user);
 	if (rc < 0) {
-		hpcnet_reply_error(r, rc);
+		snprintf(why, whylen, "%s", hpcnet_strerror(rc));
 		goto out;
 	}
 	if (json_integer_value(json_object_get(*user, "disabled"))) {
 		json_decref(*user);
 		*user = NULL;
-		hpcnet_reply_problem(r, 401, "this account is disabled: contact your administrator");
-		rc = HPCNET_EAUTH;
+		snprintf(why, whylen, "this account is disabled: contact your administrator");
+		rc = HPCNET_EPERM;
 		goto out;
 	}
 	if (w.created)
@@ -178,5 +173,40 @@ int hpcnet_oidc_signin(struct hpcnet_req *r, const char *id_token, json_t **user
 out:
 	json_decref(orgs);
 	json_decref(claims);
+	return rc;
+}
+
+int hpcnet_oidc_signin(struct hpcnet_req *r, const char *id_token, json_t **user)
+{
+	char why[256];
+	int rc;
+
+	*user = NULL;
+	if (!r->hub->oidc) {
+		hpcnet_reply_problem(r, 422, "this hub has no OpenID Connect provider configured: sign in"
+					     " with a user name and password");
+		return HPCNET_EINVAL;
+	}
+	rc = hpcnet_oidc_user(r, id_token, NULL, user, why, sizeof(why));
+	switch (rc) {
+	case 0:
+		return 0;
+	case HPCNET_EAUTH:
+		hpcnet_info("oidc sign-in refused: %s", why);
+		hpcnet_reply_problem(r, 401, "%s", why);
+		break;
+	case HPCNET_EPERM: /* a disabled account is a refused sign-in, as with passwords */
+		hpcnet_reply_problem(r, 401, "%s", why);
+		break;
+	case HPCNET_ENOTFOUND:
+		hpcnet_reply_problem(r, 403, "%s", why);
+		break;
+	case HPCNET_EUNAVAIL:
+		hpcnet_reply_header(r, "Retry-After", "5");
+		hpcnet_reply_problem(r, 503, "%s", why);
+		break;
+	default:
+		hpcnet_reply_error(r, rc);
+	}
 	return rc;
 }

@@ -26,6 +26,8 @@ const struct hpcnet_route hpcnet_routes[] = {
 	{ "POST", "/api/v1/sessions", "sessions.create", hpcnet_h_sessions_create },
 	{ "GET", "/api/v1/sessions/current", "sessions.own", hpcnet_h_sessions_current },
 	{ "DELETE", "/api/v1/sessions/current", "sessions.own", hpcnet_h_sessions_delete },
+	{ "GET", "/api/v1/oidc/login", "sessions.create", hpcnet_h_oidc_login },
+	{ "GET", "/api/v1/oidc/callback", "sessions.create", hpcnet_h_oidc_callback },
 
 	{ "GET", "/api/v1/users/me", "users.me", hpcnet_h_users_me },
 	{ "POST", "/api/v1/users/me/password", "users.password", hpcnet_h_users_password },

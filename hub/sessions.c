@@ -69,13 +69,38 @@ static int create_fn(struct hpcnet_db *db, void *arg)
 					   w->expires_at);
 }
 
-int hpcnet_h_sessions_create(struct hpcnet_req *r)
+int hpcnet_session_open(struct hpcnet_req *r, json_t *user, int status, json_t **view)
 {
 	char secret[64], hash[HPCNET_SHA256_HEX_LEN], id[HPCNET_ID_LEN], csrf[HPCNET_CSRF_LEN];
 	char agent[256];
-	json_t *body = NULL, *errors, *user = NULL;
 	const char *ua = hpcnet_req_header(r, "User-Agent");
 	struct create_w w;
+	int rc;
+
+	*view = NULL;
+	hpcnet_crypto_token("hpcs_", secret, sizeof(secret));
+	hpcnet_crypto_sha256_hex(secret, strlen(secret), hash);
+	hpcnet_id_new("ses", id);
+	/* Shown to the user in a session list one day; bounded, never trusted. */
+	snprintf(agent, sizeof(agent), "%s", ua ? ua : "");
+	w = (struct create_w){ .id = id, .hash = hash, .agent = agent,
+			       .user_id = json_string_value(json_object_get(user, "id")),
+			       .now = hpcnet_now_ms() };
+	w.expires_at = w.now + r->hub->session_max_ms;
+	hpcnet_audit_signin(r, id, user);
+	r->audit_status = status;
+	rc = hpcnet_req_write(r, create_fn, &w);
+	if (rc < 0)
+		return rc;
+	hpcnet_session_csrf(secret, csrf);
+	set_cookie(r, secret, r->hub->session_max_ms / 1000);
+	*view = session_view(r, id, hpcnet_view_user(user), csrf, w.expires_at);
+	return 0;
+}
+
+int hpcnet_h_sessions_create(struct hpcnet_req *r)
+{
+	json_t *body = NULL, *errors, *user = NULL, *view;
 	int rc;
 
 	if (hpcnet_req_json(r, &body) < 0)
@@ -87,24 +112,11 @@ int hpcnet_h_sessions_create(struct hpcnet_req *r)
 	}
 	if (hpcnet_signin_password(r, body, &user) < 0)
 		goto out;
-	hpcnet_crypto_token("hpcs_", secret, sizeof(secret));
-	hpcnet_crypto_sha256_hex(secret, strlen(secret), hash);
-	hpcnet_id_new("ses", id);
-	/* Shown to the user in a session list one day; bounded, never trusted. */
-	snprintf(agent, sizeof(agent), "%s", ua ? ua : "");
-	w = (struct create_w){ .id = id, .hash = hash, .agent = agent,
-			       .user_id = json_string_value(json_object_get(user, "id")),
-			       .now = hpcnet_now_ms() };
-	w.expires_at = w.now + r->hub->session_max_ms;
-	hpcnet_audit_signin(r, id, user);
-	rc = hpcnet_req_write(r, create_fn, &w);
-	if (rc < 0) {
+	rc = hpcnet_session_open(r, user, 201, &view);
+	if (rc < 0)
 		hpcnet_reply_error(r, rc);
-		goto out;
-	}
-	hpcnet_session_csrf(secret, csrf);
-	set_cookie(r, secret, r->hub->session_max_ms / 1000);
-	hpcnet_reply_json(r, 201, session_view(r, id, hpcnet_view_user(user), csrf, w.expires_at));
+	else
+		hpcnet_reply_json(r, 201, view);
 out:
 	json_decref(user);
 	json_decref(body);

@@ -19,4 +19,11 @@ int hpcnet_signin_password(struct hpcnet_req *r, json_t *body, json_t **user);
  * read). out holds HPCNET_CSRF_LEN bytes. */
 void hpcnet_session_csrf(const char *secret, char *out);
 
+/* Starts a portal session for user (a users row, borrowed): stores it,
+ * with the call's audit row announcing status (the answer the caller will
+ * give: 201 for the password form, 302 for the OpenID Connect callback),
+ * and queues its Set-Cookie. 0 and *view (the session as GET
+ * /sessions/current shows it; caller owns), or <0 with nothing queued. */
+int hpcnet_session_open(struct hpcnet_req *r, json_t *user, int status, json_t **view);
+
 #endif

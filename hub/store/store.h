@@ -305,6 +305,21 @@ int hpcnet_store_oidc_user(struct hpcnet_db *db, const char *issuer, const char 
 int hpcnet_store_oidc_link(struct hpcnet_db *db, const char *issuer, const char *subject,
 			   const char *user_id);
 
+/* OpenID Connect browser sign-ins under way (oidc_logins_store.c) */
+struct hpcnet_oidc_login {
+	const char *state_hash, *browser_hash, *nonce, *code_verifier, *return_to;
+	int64_t expires_at;
+};
+/* Sweeps expired ones, then records l: 0, or HPCNET_EQUOTA when
+ * max_pending are under way already (a flood of anonymous starts must
+ * not grow the table without end). */
+int hpcnet_store_oidc_login_put(struct hpcnet_db *db, const struct hpcnet_oidc_login *l,
+				int64_t now, int64_t max_pending);
+/* Reads and deletes the sign-in of this state hash (one use): 0 and *out
+ * {browser_hash, nonce, code_verifier, return_to, expires_at} (caller
+ * owns), HPCNET_ENOTFOUND, or <0. Expiry is the caller's to check. */
+int hpcnet_store_oidc_login_take(struct hpcnet_db *db, const char *state_hash, json_t **out);
+
 /* audit (audit_store.c) */
 struct hpcnet_audit_row {
 	int64_t seq, at;

@@ -99,7 +99,8 @@ class InviteHubTest(ClusterTest):
 
     def test_settings_are_public(self):
         s = self.status(self.c.get("/api/v1/settings"), 200)
-        self.assertEqual(s, {"signup": "invite", "disabled_user_jobs": "cancel", "currency": "CNY"})
+        self.assertEqual(s, {"signup": "invite", "disabled_user_jobs": "cancel", "currency": "CNY",
+                             "oidc_signin": None})
 
     def test_invites_need_org_admin(self):
         bob = self.c.create_user("bob")

@@ -6,16 +6,21 @@ discovery document and JWKS, and signing ID tokens. The hub verifies them
 with cjose: valid RS256 and ES256 tokens are exchanged for hpcnet tokens;
 expired, wrong audience, wrong issuer, bad signature, unknown key id, alg
 none and HMAC tokens are refused; key rotation is picked up; the JWKS is
-not fetched more than once per refresh interval."""
+not fetched more than once per refresh interval. The issuer also has an
+authorization and a token endpoint (authorization code + PKCE) for the
+browser sign-in's test, test_oidc_code.py."""
 import base64
+import hashlib
 import http.server
 import json
 import os
+import secrets
 import subprocess
 import sys
 import threading
 import time
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import BIN, Cluster, ClusterTest  # noqa: E402
@@ -56,7 +61,11 @@ def uint(n, size=None):
 
 
 class Issuer:
-    """A minimal OpenID provider: discovery, JWKS, and token signing."""
+    """A minimal OpenID provider: discovery, JWKS, token signing, and the
+    authorization code flow with PKCE (S256): /authorize approves at once
+    (as a user who is signed in there and consents) unless told to deny,
+    and /token redeems a code once, only for the client it was issued to,
+    with its redirect_uri and the verifier of its challenge."""
 
     def __init__(self):
         self.keys = {}          # kid -> (alg, private key)
@@ -64,14 +73,51 @@ class Issuer:
         self.jwks_requests = 0
         self.discovery_requests = 0
         self.says_issuer = None  # what discovery names as issuer (None: the truth)
+        self.codes = {}         # code -> what /authorize was asked
+        self.client_secret = None  # when set, /token wants HTTP Basic with it
+        self.deny = None        # an error code /authorize answers with instead of a code
+        self.user = {}          # claims of the user who signs in at /authorize
+        self.nonce_override = None  # an ID token with another nonce than asked
+        self.token_requests = []  # (form, Authorization header) per /token call
         issuer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            def reply(self, status, body, headers=()):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):
+                if self.path != "/token":
+                    self.send_error(404)
+                    return
+                n = int(self.headers.get("Content-Length", "0"))
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(n).decode()))
+                auth = self.headers.get("Authorization")
+                issuer.token_requests.append((form, auth))
+                status, body = issuer.redeem(form, auth)
+                self.reply(status, body)
+
             def do_GET(self):
+                if self.path.startswith("/authorize?"):
+                    q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                    self.send_response(302)
+                    self.send_header("Location", issuer.authorize(q))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if self.path == "/.well-known/openid-configuration":
                     issuer.discovery_requests += 1
                     body = {"issuer": issuer.says_issuer or issuer.url,
                             "jwks_uri": issuer.url + "/jwks.json",
+                            "authorization_endpoint": issuer.url + "/authorize",
+                            "token_endpoint": issuer.url + "/token",
+                            "code_challenge_methods_supported": ["S256"],
                             "id_token_signing_alg_values_supported": ["RS256", "ES256"]}
                 elif self.path == "/jwks.json":
                     issuer.jwks_requests += 1
@@ -140,6 +186,42 @@ class Issuer:
         else:
             sig = b""
         return signing.decode() + "." + b64u(sig)
+
+    def authorize(self, q):
+        """Where /authorize sends the browser back to: the redirect_uri
+        with a code (or the error self.deny) and the state."""
+        back = {"state": q.get("state", "")}
+        if self.deny:
+            back["error"] = self.deny
+            back["error_description"] = "The user said no <script>"
+        else:
+            code = secrets.token_urlsafe(24)
+            self.codes[code] = dict(q)
+            back["code"] = code
+        return q["redirect_uri"] + "?" + urllib.parse.urlencode(back)
+
+    def redeem(self, form, auth):
+        """/token: (status, body) as an OAuth 2.0 server answers."""
+        if self.client_secret is not None:
+            want = "Basic " + base64.b64encode(
+                ("%s:%s" % (urllib.parse.quote(form.get("client_id", ""), safe=""),
+                            urllib.parse.quote(self.client_secret, safe=""))).encode()).decode()
+            if auth != want:
+                return 401, {"error": "invalid_client"}
+        asked = self.codes.pop(form.get("code", ""), None)  # a code works once
+        if (form.get("grant_type") != "authorization_code" or not asked or
+                asked["client_id"] != form.get("client_id") or
+                asked["redirect_uri"] != form.get("redirect_uri")):
+            return 400, {"error": "invalid_grant"}
+        challenge = b64u(hashlib.sha256(form.get("code_verifier", "").encode()).digest())
+        if asked.get("code_challenge_method") != "S256" or challenge != asked["code_challenge"]:
+            return 400, {"error": "invalid_grant", "error_description": "PKCE verification failed"}
+        claims = self.claims(**dict({"sub": "web-sub", "preferred_username": "web.user",
+                                     "aud": asked["client_id"],
+                                     "nonce": self.nonce_override or asked.get("nonce")},
+                                    **self.user))
+        return 200, {"access_token": "unused", "token_type": "Bearer", "expires_in": 300,
+                     "id_token": self.token("rsa1", claims)}
 
     def stop(self):
         self.server.shutdown()

@@ -102,6 +102,10 @@ ROUTES = [
         call=body(lambda w, who: {"name": fresh("su"), "password": "signup-pass"})),
     Row("POST", "/api/v1/sessions", EVERYONE, kind="public",
         call=body(lambda w, who: {"username": "owner", "password": w.pw["owner"]})),
+    # the browser sign-in through an OpenID provider (none here: 404, and
+    # the callback ends on the portal's sign-in page saying so)
+    Row("GET", "/api/v1/oidc/login", EVERYONE, kind="public", ok=(404,)),
+    Row("GET", "/api/v1/oidc/callback", EVERYONE, kind="public"),
     Row("POST", "/api/v1/centers/join", EVERYONE, kind="public",
         call=lambda w, who: ({}, {"join_token": w.new_center_join_token(), "adapter": "none"})),
     # own account

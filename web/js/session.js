@@ -54,6 +54,10 @@ export async function resume() {
   }
 }
 
+// The browser is off to sign in at the OpenID provider and will come back
+// with a session cookie: the next page load must ask the hub about it.
+export function expectSession() { flag(true); }
+
 // Throws ApiError (401 wrong user name or password, 422 ...).
 export async function signIn(username, password) {
   const s = await api("POST", "/sessions", { username, password }, { quiet401: true });
