@@ -7,11 +7,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { Cluster, waitFor, ADMIN_PASSWORD } from "./cluster.mjs";
+import { Issuer } from "./issuer.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.HPCNET_BIN || path.join(here, "../../build/hpcnet");
@@ -29,12 +31,27 @@ const en = await strings("en.js");
 const zh = await strings("zh-CN.js");
 const T = { en, "zh-CN": zh };
 
-let c, alice, bob;
+let c, alice, bob, idp;
 const browsers = [];
+
+// A free loopback port for the hub: the provider must know its callback
+// URL (--oidc-redirect-uri) before the hub starts.
+async function freePort() {
+  const srv = net.createServer();
+  await new Promise(r => srv.listen(0, "127.0.0.1", r));
+  const port = srv.address().port;
+  await new Promise(r => srv.close(r));
+  return port;
+}
 
 before(async () => {
   fs.mkdirSync(OUT, { recursive: true });
-  c = new Cluster(BIN, ["--signup", "open"]);
+  idp = await new Issuer({ sub: "rita-at-uni", preferred_username: "rita", email: "rita@uni.example" }).start();
+  const port = await freePort();
+  c = new Cluster(BIN, ["--signup", "open", "--listen", "127.0.0.1:" + port,
+    "--oidc-issuer", idp.url, "--oidc-audience", "hpcnet-portal", "--oidc-create-users",
+    "--oidc-redirect-uri", "http://127.0.0.1:" + port + "/api/v1/oidc/callback",
+    "--oidc-provider-name", "Test University"]);
   await c.startHub();
   await c.startAgent("alpha", 4);
   await c.startAgent("beta", 2);
@@ -56,6 +73,7 @@ before(async () => {
 after(async () => {
   for (const b of browsers) await b.close().catch(() => {});
   if (c) await c.stop();
+  if (idp) await idp.stop();
 });
 
 // A browser of its own (own profile dir, own cookies) for one person.
@@ -425,6 +443,39 @@ test("a new student creates an account and lands on the dashboard", async () => 
   });
   await axe(p, "signup");
   await shot(p, "signup-zh");
+  noErrors(b);
+  await b.close();
+});
+
+test("a researcher signs in with the institution's account (OpenID Connect), back where she was", async () => {
+  const b = await browser("en");
+  const p = b.page;
+  // The provider says no: the sign-in page says what happened and what to do.
+  idp.deny = "access_denied";
+  await p.goto(c.url + "/#/jobs");
+  await heading(p, en["signin.title"]);
+  const button = p.getByRole("link", { name: "Sign in with Test University" });
+  await expecting(b, [401], async () => {
+    await button.click();
+    await p.getByRole("alert").filter({ hasText: en["signin.oidc.error.provider"] }).waitFor();
+  });
+  await p.getByText("The identity provider said: access_denied").waitFor();
+  await axe(p, "signin after a refused OpenID Connect sign-in");
+  await shot(p, "signin-oidc-refused-en");
+  // Now the provider signs her in: a new account, a session, back on the jobs page.
+  idp.deny = null;
+  await p.goto(c.url + "/#/jobs");
+  await heading(p, en["signin.title"]);
+  await button.click();
+  await heading(p, en["jobs.title"]);
+  const cookie = (await b.ctx.cookies()).find(x => x.name === "hpcnet_session");
+  assert.ok(cookie && cookie.httpOnly && cookie.sameSite === "Lax", JSON.stringify(cookie));
+  const me = await p.evaluate(async () => (await fetch("/api/v1/users/me")).json());
+  assert.equal(me.name, "rita");
+  // The login cookie is spent; a reload keeps the session.
+  assert.equal((await b.ctx.cookies()).filter(x => x.name === "hpcnet_oidc").length, 0);
+  await p.reload();
+  await heading(p, en["jobs.title"]);
   noErrors(b);
   await b.close();
 });
