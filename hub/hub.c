@@ -305,8 +305,11 @@ int hpcnet_hub_main(int argc, char **argv)
 		fprintf(stderr, "hpcnet hub: HTTPS needs both --tls-cert and --tls-key\n");
 		return 2;
 	}
-	if (tls_cert && load_tls(&hub, tls_cert, tls_key) < 0)
+	if (tls_cert && load_tls(&hub, tls_cert, tls_key) < 0) {
+		free(hub.tls_cert);
+		free(hub.tls_key);
 		return 2;
+	}
 	if (oidc.redirect_uri && (!oidc.issuer || (strncmp(oidc.redirect_uri, "http://", 7) != 0 &&
 						   strncmp(oidc.redirect_uri, "https://", 8) != 0))) {
 		fprintf(stderr, "hpcnet hub: --oidc-redirect-uri needs --oidc-issuer and an http(s)"
