@@ -305,11 +305,6 @@ int hpcnet_hub_main(int argc, char **argv)
 		fprintf(stderr, "hpcnet hub: HTTPS needs both --tls-cert and --tls-key\n");
 		return 2;
 	}
-	if (tls_cert && load_tls(&hub, tls_cert, tls_key) < 0) {
-		free(hub.tls_cert);
-		free(hub.tls_key);
-		return 2;
-	}
 	if (oidc.redirect_uri && (!oidc.issuer || (strncmp(oidc.redirect_uri, "http://", 7) != 0 &&
 						   strncmp(oidc.redirect_uri, "https://", 8) != 0))) {
 		fprintf(stderr, "hpcnet hub: --oidc-redirect-uri needs --oidc-issuer and an http(s)"
@@ -318,6 +313,13 @@ int hpcnet_hub_main(int argc, char **argv)
 	}
 	if (client_secret(secret_file, &secret) < 0) {
 		fprintf(stderr, "hpcnet hub: cannot read --oidc-client-secret-file %s\n", secret_file);
+		return 2;
+	}
+	/* last of the argument checks: nothing to free on the returns above */
+	if (tls_cert && load_tls(&hub, tls_cert, tls_key) < 0) {
+		free(hub.tls_cert);
+		free(hub.tls_key);
+		free(secret);
 		return 2;
 	}
 	oidc.client_secret = secret;
