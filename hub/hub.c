@@ -319,6 +319,8 @@ int hpcnet_hub_main(int argc, char **argv)
 	if (tls_cert && load_tls(&hub, tls_cert, tls_key) < 0) {
 		free(hub.tls_cert);
 		free(hub.tls_key);
+		if (secret)
+			memset(secret, 0, strlen(secret));
 		free(secret);
 		return 2;
 	}
