@@ -180,6 +180,9 @@ static void quantity(json_t *row, char *buf, size_t len)
 	} else if (strcmp(res, "storage") == 0) {
 		div = 1024LL * 3600;
 		unit = "GiB-h";
+	} else if (strcmp(res, "hub_storage") == 0) { /* an invoice's: byte-seconds */
+		div = (1LL << 30) * 86400;
+		unit = "GiB-d";
 	} else if (strncmp(res, "net", 3) == 0) {
 		div = 1LL << 30;
 		unit = "GiB";
@@ -305,7 +308,8 @@ static void print_invoice(json_t *v)
 		hpcnet_cli_money(hpcnet_cli_int(l, "amount", 0), a, sizeof(a));
 		snprintf(res, sizeof(res), "%s%s%s", hpcnet_cli_str(l, "resource"),
 			 *hpcnet_cli_str(l, "model") ? ":" : "", hpcnet_cli_str(l, "model"));
-		hpcnet_table_add(t, (const char *const[]){ hpcnet_cli_str(l, "job_id"),
+		hpcnet_table_add(t, (const char *const[]){ *hpcnet_cli_str(l, "job_id")
+							   ? hpcnet_cli_str(l, "job_id") : "-",
 							   hpcnet_cli_str(l, "job_name"),
 							   hpcnet_cli_str(l, "center"), res, q, a });
 	}

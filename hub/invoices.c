@@ -3,8 +3,11 @@
  * /api/v1/invoices: a payer's monthly invoices, JSON or CSV (?format=csv).
  * An invoice lists every charged job of the month, one line per job and
  * resource with the billed quantity and its amount (rounded per job per
- * resource, so the lines add up to the total; `uncollected` is what a
- * charge could not take past the payer's credit limit). The payer is a user (their
+ * resource), then what the hub kept for the payer's jobs that month: one
+ * "hub_storage" line per price with its byte-seconds, GiB-days, price per
+ * GiB-day and the amount the days' charges took (each day rounded once,
+ * as charged). The lines add up to the total; `uncollected` is what
+ * charges could not take past the payer's credit limit. The payer is a user (their
  * own; platform admins: ?user=NAME) or an organization (?org=NAME: its
  * admins and platform admins), which pays for its projects' jobs.
  */
@@ -74,7 +77,8 @@ int hpcnet_h_invoices_list(struct hpcnet_req *r)
 
 	if (invoice_payer(r, &kind, payer) < 0)
 		return 0;
-	rc = hpcnet_store_usage_periods(hpcnet_req_db(r), kind, payer, &rows);
+	rc = hpcnet_store_usage_periods(hpcnet_req_db(r), kind, payer, r->hub->billing.currency,
+					&rows);
 	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
 	json_array_foreach(rows, i, row) {
@@ -86,6 +90,50 @@ int hpcnet_h_invoices_list(struct hpcnet_req *r)
 	return hpcnet_reply_json(r, 200, json_pack("{s:o, s:n}", "items", rows, "next_cursor"));
 }
 
+/* A line's text field; "" for the fields storage lines have none of. */
+static const char *text(json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* byte-seconds as GiB-days, six decimals, exact (no floating point). */
+static void gib_days(int64_t byte_seconds, char *buf, size_t len)
+{
+	const int64_t gib_day = 1073741824LL * 86400;
+	__int128 micro = ((__int128)byte_seconds * 1000000 + gib_day / 2) / gib_day;
+
+	snprintf(buf, len, "%lld.%06lld", (long long)(micro / 1000000),
+		 (long long)(micro % 1000000));
+}
+
+/* Appends the payer's storage lines of the period (see the top); adds
+ * their amounts to *total and what was not taken to *uncollected. */
+static int storage_lines(struct hpcnet_req *r, const char *kind, const char *payer,
+			 json_t *lines, int64_t *total, int64_t *uncollected)
+{
+	json_t *rows = NULL, *row;
+	char gd[40];
+	size_t i;
+	int rc = hpcnet_store_storage_lines(r->db, kind, payer, r->params[0], &rows);
+
+	json_array_foreach(rows, i, row) {
+		int64_t amount = json_integer_value(json_object_get(row, "amount"));
+		int64_t cost = json_integer_value(json_object_get(row, "cost"));
+
+		*total += amount;
+		*uncollected += cost > amount ? cost - amount : 0;
+		gib_days(json_integer_value(json_object_get(row, "byte_seconds")), gd, sizeof(gd));
+		json_array_append_new(lines, json_pack("{s:n, s:n, s:n, s:s, s:s, s:O, s:s, s:s,"
+						       " s:O, s:O, s:I, s:n}",
+			"job_id", "job_name", "center", "resource", "hub_storage", "model", "",
+			"quantity", json_object_get(row, "byte_seconds"), "unit", "byte-seconds",
+			"gib_days", gd, "unit_price", json_object_get(row, "price"),
+			"days", json_object_get(row, "days"), "amount", (json_int_t)amount, "day"));
+	}
+	json_decref(rows);
+	return rc;
+}
+
 static void csv_invoice(struct hpcnet_req *r, const char *period, const char *payer,
 			json_t *lines, int64_t total, int64_t uncollected)
 {
@@ -95,13 +143,15 @@ static void csv_invoice(struct hpcnet_req *r, const char *period, const char *pa
 	size_t i;
 
 	hpcnet_buf_addf(&b, "period,payer,job_id,job_name,center,resource,model,quantity,amount,"
-			    "currency,day\r\n");
+			    "currency,day,gib_days,unit_price\r\n");
 	json_array_foreach(lines, i, l) {
+		json_t *price = json_object_get(l, "unit_price");
+
 		hpcnet_csv_field(&b, period, 0);
 		hpcnet_csv_field(&b, payer, 0);
-		hpcnet_csv_field(&b, json_string_value(json_object_get(l, "job_id")), 0);
-		hpcnet_csv_field(&b, json_string_value(json_object_get(l, "job_name")), 0);
-		hpcnet_csv_field(&b, json_string_value(json_object_get(l, "center")), 0);
+		hpcnet_csv_field(&b, text(json_object_get(l, "job_id")), 0);
+		hpcnet_csv_field(&b, text(json_object_get(l, "job_name")), 0);
+		hpcnet_csv_field(&b, text(json_object_get(l, "center")), 0);
 		hpcnet_csv_field(&b, json_string_value(json_object_get(l, "resource")), 0);
 		hpcnet_csv_field(&b, json_string_value(json_object_get(l, "model")), 0);
 		snprintf(num, sizeof(num), "%lld",
@@ -111,17 +161,23 @@ static void csv_invoice(struct hpcnet_req *r, const char *period, const char *pa
 				    sizeof(money));
 		hpcnet_csv_field(&b, money, 0);
 		hpcnet_csv_field(&b, r->hub->billing.currency, 0);
-		hpcnet_csv_field(&b, json_string_value(json_object_get(l, "day")), 1);
+		hpcnet_csv_field(&b, text(json_object_get(l, "day")), 0);
+		hpcnet_csv_field(&b, text(json_object_get(l, "gib_days")), 0);
+		money[0] = '\0';
+		if (json_is_integer(price))
+			hpcnet_money_format(json_integer_value(price), money, sizeof(money));
+		hpcnet_csv_field(&b, money, 1);
 	}
 	hpcnet_money_format(total, money, sizeof(money));
 	hpcnet_buf_addf(&b, "%s,", period);
 	hpcnet_csv_field(&b, payer, 0);
-	hpcnet_buf_addf(&b, "total,,,,,,%s,%s,\r\n", money, r->hub->billing.currency);
+	hpcnet_buf_addf(&b, "total,,,,,,%s,%s,,,\r\n", money, r->hub->billing.currency);
 	if (uncollected > 0) {
 		hpcnet_money_format(uncollected, money, sizeof(money));
 		hpcnet_buf_addf(&b, "%s,", period);
 		hpcnet_csv_field(&b, payer, 0);
-		hpcnet_buf_addf(&b, "uncollected,,,,,,%s,%s,\r\n", money, r->hub->billing.currency);
+		hpcnet_buf_addf(&b, "uncollected,,,,,,%s,%s,,,\r\n", money,
+				r->hub->billing.currency);
 	}
 	hpcnet_reply_raw(r, 200, "text/csv; charset=utf-8", b.data, b.len);
 	hpcnet_buf_free(&b);
@@ -167,6 +223,12 @@ int hpcnet_h_invoices_get(struct hpcnet_req *r)
 	}
 	json_decref(rows);
 	uncollected = cost > charged ? cost - charged : 0;
+	rc = storage_lines(r, kind, payer, lines, &total, &uncollected);
+	if (rc < 0) {
+		json_decref(lines);
+		json_decref(u);
+		return hpcnet_reply_error(r, rc);
+	}
 	if (format && strcmp(format, "csv") == 0) {
 		csv_invoice(r, r->params[0], json_string_value(json_object_get(u, "name")), lines, total,
 			    uncollected);

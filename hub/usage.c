@@ -94,28 +94,22 @@ int hpcnet_usage_subject(struct hpcnet_req *r, char user_id[HPCNET_ID_LEN], int 
 	return rc;
 }
 
-/* by=storage: a user's storage days (hub/billing/storage.h), since/until
- * filtering the days. */
+/* by=storage: a payer's storage days (hub/billing/storage.h): a user's
+ * own, or with ?org= an org's (its projects' jobs), since/until filtering
+ * the days. */
 static int storage_days(struct hpcnet_req *r, const char *since, const char *until)
 {
-	char user_id[HPCNET_ID_LEN];
-	json_t *rows = NULL, *row, *items = json_array();
+	char payer[HPCNET_ID_LEN];
+	json_t *rows = NULL, *row, *items;
 	size_t i;
-	int rc;
+	int rc, org = hpcnet_usage_org(r, payer);
 
-	if (hpcnet_req_query(r, "org")) {
-		json_decref(items);
-		return hpcnet_reply_problem(r, 400, "storage is metered per user: leave out 'org'");
-	}
-	if (hpcnet_usage_subject(r, user_id, 0) < 0) {
-		json_decref(items);
+	if (org < 0 || (!org && hpcnet_usage_subject(r, payer, 0) < 0))
 		return 0;
-	}
-	rc = hpcnet_store_storage_days(hpcnet_req_db(r), user_id, &rows);
-	if (rc < 0) {
-		json_decref(items);
+	rc = hpcnet_store_storage_days(hpcnet_req_db(r), org ? "org" : "user", payer, &rows);
+	if (rc < 0)
 		return hpcnet_reply_error(r, rc);
-	}
+	items = json_array();
 	json_array_foreach(rows, i, row) {
 		const char *day = json_string_value(json_object_get(row, "day"));
 

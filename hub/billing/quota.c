@@ -45,9 +45,15 @@ static int use_of(struct hpcnet_db *db, const char *user_id, json_t *q, int64_t 
 	int rc;
 
 	scope_of(q, user_id, &kind, &id);
-	rc = hpcnet_store_quota_active(db, kind, id, model, placed_only, &active);
-
 	memset(u, 0, sizeof(*u));
+	if (strcmp(res, "storage_bytes") == 0) {
+		/* a level, not a flow: what the hub keeps now, whatever the
+		 * quota's period says; one kept row (checked per output chunk) */
+		u->scale = 1;
+		u->unit = "bytes";
+		return hpcnet_store_stored_bytes(db, kind, id, &u->used);
+	}
+	rc = hpcnet_store_quota_active(db, kind, id, model, placed_only, &active);
 	if (rc < 0)
 		return rc;
 	hpcnet_ledger_period(now, month);
@@ -65,12 +71,6 @@ static int use_of(struct hpcnet_db *db, const char *user_id, json_t *q, int64_t 
 		rc = hpcnet_store_usage_scope_total(db, kind, id, cores ? "core" : "gpu", model,
 						    strcmp(period, "month") == 0 ? month : NULL,
 						    &u->used);
-	} else {
-		/* storage_bytes: a level, not a flow: what the hub keeps now,
-		 * whatever the quota's period says. */
-		u->scale = 1;
-		u->unit = "bytes";
-		rc = hpcnet_store_stored_bytes(db, kind, id, &u->used);
 	}
 	json_decref(active);
 	return rc;

@@ -325,12 +325,17 @@ int hpcnet_store_usage_collected(struct hpcnet_db *db, const char *payer_kind,
 }
 
 int hpcnet_store_usage_periods(struct hpcnet_db *db, const char *payer_kind,
-			       const char *payer_id, json_t **out)
+			       const char *payer_id, const char *currency, json_t **out)
 {
+	/* a month with storage charged and no job has an invoice too */
 	return hpcnet_db_list_json(db, out,
 		"SELECT period, currency, SUM(amount) AS amount, COUNT(DISTINCT job_id) AS jobs"
-		" FROM usage_records WHERE payer_kind = ? AND payer_id = ? AND final = 1"
-		" GROUP BY period, currency ORDER BY period DESC", "tt", payer_kind, payer_id);
+		" FROM (SELECT period, currency, amount, job_id FROM usage_records"
+		" WHERE payer_kind = ? AND payer_id = ? AND final = 1"
+		" UNION ALL SELECT substr(day, 1, 7), ?, amount, NULL FROM storage_days"
+		" WHERE payer_kind = ? AND payer_id = ? AND +final = 1 AND COALESCE(cost, amount) > 0)"
+		" GROUP BY period, currency ORDER BY period DESC", "ttttt", payer_kind, payer_id,
+		currency, payer_kind, payer_id);
 }
 
 /* One statement per scope column: the SQL never comes from input. */
@@ -352,19 +357,15 @@ int hpcnet_store_usage_scope_total(struct hpcnet_db *db, const char *scope_kind,
 				      since_period, since_period));
 }
 
-/* What the hub keeps for a scope's jobs: their script and files as
- * submitted, and the output their centers shipped. */
-#define STORED(col) "SELECT COALESCE(SUM(stdout_bytes + stderr_bytes + input_bytes), 0)" \
-	" FROM jobs WHERE " col " = ?"
-
 int hpcnet_store_stored_bytes(struct hpcnet_db *db, const char *scope_kind, const char *scope_id,
 			      int64_t *out)
 {
-	const char *q = strcmp(scope_kind, "org") == 0 ? STORED("org_id")
-		: strcmp(scope_kind, "project") == 0 ? STORED("project_id") : STORED("user_id");
-
+	/* one row kept by migration 012's triggers, not a sum over the jobs */
 	*out = 0;
-	return done(hpcnet_db_get_int(db, out, q, "t", scope_id));
+	return done(hpcnet_db_get_int(db, out, "SELECT bytes FROM stored_bytes"
+					       " WHERE scope_kind = ? AND scope_id = ?", "tt",
+				      strcmp(scope_kind, "org") == 0 || strcmp(scope_kind, "project") == 0
+					      ? scope_kind : "user", scope_id));
 }
 
 int hpcnet_store_quota_put(struct hpcnet_db *db, const char *id, const char *scope_kind,

@@ -123,12 +123,15 @@ int hpcnet_store_usage_lines(struct hpcnet_db *db, const char *payer_kind, const
 int hpcnet_store_usage_collected(struct hpcnet_db *db, const char *payer_kind,
 				  const char *payer_id, const char *period, int64_t *cost,
 				  int64_t *charged);
-/* [{period, currency, amount, jobs}] a payer was invoiced, newest first. */
+/* [{period, currency, amount, jobs}] a payer was invoiced, newest first:
+ * its jobs' charges and the storage days that cost something (in
+ * `currency`, the platform's). */
 int hpcnet_store_usage_periods(struct hpcnet_db *db, const char *payer_kind,
-			       const char *payer_id, json_t **out);
+			       const char *payer_id, const char *currency, json_t **out);
 /* Bytes the hub keeps for the jobs of a user, project or org (scope_kind
  * "user", "project", "org"): scripts and files as submitted, and the
- * output shipped by their centers. The storage_bytes quotas count it. */
+ * output shipped by their centers. The storage_bytes quotas count it.
+ * One row that migration 012's triggers keep, not a sum over the jobs. */
 int hpcnet_store_stored_bytes(struct hpcnet_db *db, const char *scope_kind, const char *scope_id,
 			      int64_t *out);
 /* For quotas: billed_qty of `resource` (model "" = every model) over
@@ -167,18 +170,32 @@ int hpcnet_store_quota_soft_list(struct hpcnet_db *db, json_t **out);
 int hpcnet_store_job_wait_reason(struct hpcnet_db *db, const char *job_id, const char *reason,
 				 int64_t now);
 
-/* Storage metering (storage_store.c). [{user_id, bytes (held now),
- * swept_at (last counted, null = never)}] of every user with jobs. */
-int hpcnet_store_storage_holders(struct hpcnet_db *db, json_t **out);
-/* Adds byte_seconds to the user's day (made if new) and notes the sweep. */
-int hpcnet_store_storage_add(struct hpcnet_db *db, const char *user_id, const char *day,
-			     int64_t byte_seconds, int64_t swept_at);
-/* [{user_id, day, byte_seconds}] of days before before_day not yet closed. */
+/* Storage metering (storage_store.c), per payer ("user" or "org").
+ * [{payer_kind, payer_id, paid (held now), metered (the level last
+ * counted), metered_at (ms, null = never)}] of the payers the sweep must
+ * look at: those whose level changed since it was counted, and those
+ * holding bytes last counted before day_start (ms: today's midnight). */
+int hpcnet_store_storage_due(struct hpcnet_db *db, int64_t day_start, json_t **out);
+/* Notes that the payer's level `level` is counted up to `at`. */
+int hpcnet_store_storage_metered(struct hpcnet_db *db, const char *payer_kind,
+				 const char *payer_id, int64_t level, int64_t at);
+/* Adds byte_seconds to the payer's day (made if new) and notes the sweep. */
+int hpcnet_store_storage_add(struct hpcnet_db *db, const char *payer_kind, const char *payer_id,
+			     const char *day, int64_t byte_seconds, int64_t swept_at);
+/* [{payer_kind, payer_id, day, byte_seconds}] of days before before_day
+ * not yet closed. */
 int hpcnet_store_storage_open_days(struct hpcnet_db *db, const char *before_day, json_t **out);
-/* Closes a day with what was charged for it. */
-int hpcnet_store_storage_close(struct hpcnet_db *db, const char *user_id, const char *day,
-			       int64_t amount);
-/* [{day, byte_seconds, amount, final}] of a user, oldest first. */
-int hpcnet_store_storage_days(struct hpcnet_db *db, const char *user_id, json_t **out);
+/* Closes a day: priced at `price` per GiB-day it cost `cost`, of which
+ * `amount` was taken (the credit limit stops the rest). */
+int hpcnet_store_storage_close(struct hpcnet_db *db, const char *payer_kind, const char *payer_id,
+			       const char *day, int64_t price, int64_t cost, int64_t amount);
+/* [{day, byte_seconds, amount, final}] of a payer, oldest first. */
+int hpcnet_store_storage_days(struct hpcnet_db *db, const char *payer_kind, const char *payer_id,
+			      json_t **out);
+/* The invoice's storage lines of a payer and month: [{price (null before
+ * prices were recorded), days, byte_seconds, cost, amount}] over the
+ * closed days, one per price. */
+int hpcnet_store_storage_lines(struct hpcnet_db *db, const char *payer_kind, const char *payer_id,
+			       const char *period, json_t **out);
 
 #endif

@@ -18,7 +18,8 @@
 extern const char hpcnet_migration_001[], hpcnet_migration_002[], hpcnet_migration_003[],
 	hpcnet_migration_004[], hpcnet_migration_005[], hpcnet_migration_006[],
 	hpcnet_migration_007[], hpcnet_migration_008[], hpcnet_migration_009[],
-	hpcnet_migration_010[], hpcnet_migration_011[], hpcnet_migration_013[];
+	hpcnet_migration_010[], hpcnet_migration_011[], hpcnet_migration_012[],
+	hpcnet_migration_013[];
 
 static const struct {
 	int version;
@@ -35,6 +36,7 @@ static const struct {
 	{ .version = 9, .sql = hpcnet_migration_009 },
 	{ .version = 10, .sql = hpcnet_migration_010 },
 	{ .version = 11, .sql = hpcnet_migration_011 },
+	{ .version = 12, .sql = hpcnet_migration_012 },
 	{ .version = 13, .sql = hpcnet_migration_013 },
 };
 

@@ -4,6 +4,8 @@ at submit (402 with the amounts when funds are short), charges from
 metered usage at the end, the rest released, cancelled jobs paying only
 what ran, idempotent top-ups, invoices and settlement that add up to the
 ledger, quotas exactly at the limit and under concurrent submits."""
+import csv
+import io
 import json
 import os
 import subprocess
@@ -25,10 +27,11 @@ class MoneyTest(ClusterTest):
     """A class-wide cluster with one agent, alpha; subclasses add to it in
     prepare(). A failing setup shows the daemons' logs and stops them."""
     name, cores = "billing", 4
+    hub_args = ()
 
     @classmethod
     def setUpClass(cls):
-        cls.c = Cluster(cls.name).start_hub()
+        cls.c = Cluster(cls.name, hub_args=cls.hub_args).start_hub()
         try:
             cls.c.start_agent("alpha", cores=cls.cores)
             cls.c.wait_online(["alpha"])
@@ -651,6 +654,88 @@ class OrgBillingTest(MoneyTest):
             for x in c.get("/api/v1/quotas?all=1", token=self.admin).json["items"]:
                 self.assertEqual(c.request("DELETE", "/api/v1/quotas/" + x["id"],
                                            token=self.ann).status, 200)
+
+
+class OrgStorageTest(MoneyTest):
+    """What the hub keeps for a project's jobs is the project's org's:
+    metered and charged to it (not to the member who ran them), counted in
+    its storage quota, and listed on its invoice as storage lines that add
+    up with the rest to the total (JSON and CSV)."""
+
+    name, cores = "billing-storage", 1
+    hub_args = ("--storage-price", "200")  # 2.00 a GiB-day
+
+    @classmethod
+    def prepare(cls):
+        c = cls.c
+        cls.ann, cls.bea = (c.create_user(n) for n in ("ann", "bea"))
+        assert c.post("/api/v1/orgs", {"name": "lab", "admin": "ann"}, token=cls.admin).status == 201
+        assert c.post("/api/v1/orgs/lab/members", {"user": "bea"}, token=cls.ann).status == 200
+        assert c.post("/api/v1/projects", {"org": "lab", "name": "chem"},
+                      token=cls.ann).status == 201
+
+    def test_org_pays_project_storage(self):
+        c = self.c
+        self.assertEqual(c.post("/api/v1/accounts/org:lab/topup", {"amount": 10 ** 6},
+                                token=self.admin).status, 201)
+        j = c.submit(self.bea, project="lab/chem", command="true", walltime_seconds=60)
+        c.wait_job(self.bea, j["id"])
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        items = wait_for(lambda: c.get("/api/v1/usage?by=storage&org=lab",
+                                       token=self.ann).json["items"],
+                         timeout=40, what="the org's first storage sweep")
+        self.assertEqual([(x["day"], x["final"]) for x in items], [(today, False)])
+        # the member who ran the job pays nothing for its bytes, and does
+        # not see the org's
+        self.assertEqual(c.get("/api/v1/usage?by=storage", token=self.bea).json["items"], [])
+        self.assertEqual(c.get("/api/v1/usage?by=storage&org=lab", token=self.bea).status, 404)
+
+        # the org's storage quota counts them
+        r = c.post("/api/v1/quotas", {"scope": "org:lab", "resource": "storage_bytes",
+                                      "limit": 1}, token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        r = c.post("/api/v1/jobs", {"command": "true", "walltime_seconds": 60,
+                                    "project": "lab/chem"}, token=self.bea)
+        self.assertEqual((r.status, r.json.get("quota")), (409, "storage_bytes"), r)
+        self.assertIn("storage_bytes of org lab", r.json["detail"])
+        self.assertEqual(c.request("DELETE", "/api/v1/quotas/" + [
+            q for q in c.get("/api/v1/quotas?all=1", token=self.admin).json["items"]
+            if q["resource"] == "storage_bytes"][0]["id"], token=self.admin).status, 200)
+
+        # The day is over (made so: it becomes yesterday, holding 1.5 GiB-days):
+        # the next sweep charges it to the org, 1.5 x 2.00
+        org_id = c.sql("SELECT id FROM orgs WHERE name = 'lab'")[0][0]
+        yday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+        bs = 3 * (1 << 30) * 86400 // 2
+        c.sql("UPDATE storage_days SET day = ?, byte_seconds = ? WHERE payer_kind = 'org'"
+              " AND payer_id = ?", (yday, bs, org_id))
+        period = yday[:7]
+        inv = wait_for(lambda: (lambda v: v if v["lines"] else None)(
+            c.get("/api/v1/invoices/%s?org=lab" % period, token=self.ann).json),
+            timeout=40, what="the storage day charged")
+        st = [x for x in inv["lines"] if x["resource"] == "hub_storage"]
+        self.assertEqual([(x["quantity"], x["unit"], x["gib_days"], x["unit_price"], x["days"],
+                           x["amount"], x["job_id"]) for x in st],
+                         [(bs, "byte-seconds", "1.500000", 200, 1, 300, None)])
+        self.assertEqual(sum(x["amount"] for x in inv["lines"]), inv["total"])
+        self.assertGreaterEqual(inv["total"], 300)
+        self.assertEqual(c.get("/api/v1/accounts/org:lab", token=self.ann).json["balance"],
+                         10 ** 6 - inv["total"])
+        self.assertEqual(c.get("/api/v1/accounts/me", token=self.bea).json["balance"], 0)
+        lst = c.get("/api/v1/invoices?org=lab", token=self.ann).json["items"]
+        self.assertIn((period, inv["total"]), [(x["period"], x["total"]) for x in lst])
+
+        body = c.get("/api/v1/invoices/%s?format=csv&org=lab" % period, token=self.ann).body
+        rows = list(csv.reader(io.StringIO(body.decode())))
+        head = rows[0]
+        self.assertEqual(head[-2:], ["gib_days", "unit_price"])
+        lines = [dict(zip(head, r)) for r in rows[1:] if r[2] not in ("total", "uncollected")]
+        total = [dict(zip(head, r)) for r in rows[1:] if r[2] == "total"][0]
+        cents = lambda v: int(round(float(v) * 100))  # noqa: E731
+        self.assertEqual(sum(cents(x["amount"]) for x in lines), cents(total["amount"]))
+        self.assertIn(("hub_storage", str(bs), "3.00", "1.500000", "2.00"),
+                      [(x["resource"], x["quantity"], x["amount"], x["gib_days"],
+                        x["unit_price"]) for x in lines])
 
 
 class MoneyCliTest(MoneyTest):

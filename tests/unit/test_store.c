@@ -26,7 +26,7 @@
 #include "hub/store/store.h"
 
 #define GIB (1024LL * 1024 * 1024)
-#define NMIGRATIONS 12 /* hub/store/migrations/ (012 is not there yet) */
+#define NMIGRATIONS 13 /* hub/store/migrations/ */
 #define FAR_FUTURE 4102444800000LL /* 2100-01-01 */
 
 struct fixture {
@@ -990,6 +990,163 @@ static void test_migration_011_keeps_events_and_load(void **state)
 	free(kept);
 }
 
+/* The sums the triggers of migration 012 keep in stored_bytes, computed
+ * the slow way: "kind/id:bytes,paid" per scope holding something. */
+#define JOB_BYTES "(input_bytes + stdout_bytes + stderr_bytes)"
+#define STORED_SUM "SELECT group_concat(r, ';') AS v FROM (SELECT r FROM (" \
+	" SELECT 'user/' || user_id || ':' || SUM(" JOB_BYTES ") || ',' ||" \
+	"  SUM(CASE WHEN org_id IS NULL THEN " JOB_BYTES " ELSE 0 END) AS r," \
+	"  SUM(" JOB_BYTES ") AS b, SUM(CASE WHEN org_id IS NULL THEN " JOB_BYTES " ELSE 0 END) AS p" \
+	"  FROM jobs GROUP BY user_id" \
+	" UNION ALL SELECT 'project/' || project_id || ':' || SUM(" JOB_BYTES ") || ',0'," \
+	"  SUM(" JOB_BYTES "), 0 FROM jobs WHERE project_id IS NOT NULL GROUP BY project_id" \
+	" UNION ALL SELECT 'org/' || org_id || ':' || SUM(" JOB_BYTES ") || ',' || SUM(" JOB_BYTES ")," \
+	"  SUM(" JOB_BYTES "), SUM(" JOB_BYTES ") FROM jobs WHERE org_id IS NOT NULL GROUP BY org_id)" \
+	" WHERE b != 0 OR p != 0 ORDER BY 1)"
+#define STORED_KEPT "SELECT group_concat(r, ';') AS v FROM (SELECT scope_kind || '/' ||" \
+	" scope_id || ':' || bytes || ',' || paid AS r FROM stored_bytes" \
+	" WHERE bytes != 0 OR paid != 0 ORDER BY 1)"
+
+static void add_org_project(struct hpcnet_db *db, const char *org, const char *prj)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "o-%s", org);
+	if (count(db, "SELECT COUNT(*) FROM orgs WHERE id = ?", org) == 0)
+		assert_int_equal(hpcnet_store_org_create(db, org, name, name, "group", "usr_1"), 0);
+	snprintf(name, sizeof(name), "p-%s", prj);
+	assert_int_equal(hpcnet_store_project_create(db, prj, org, name, "", "usr_1"), 0);
+}
+
+static void assert_stored_matches(struct hpcnet_db *db)
+{
+	char *sum = one_text(db, STORED_SUM), *kept = one_text(db, STORED_KEPT);
+
+	assert_string_equal(kept, sum);
+	free(sum);
+	free(kept);
+}
+
+/* Whatever statement changes a job, stored_bytes says what the sum over
+ * the jobs table says, for users, projects and orgs, and which part each
+ * pays for: 2,000 random changes of output, input, owner and project, jobs
+ * inserted and deleted, some rolled back. */
+static void test_stored_bytes_match_sum(void **state)
+{
+	static const char *orgs[] = { NULL, "org_a", "org_a", "org_b" };
+	static const char *prjs[] = { NULL, "prj_a1", "prj_a2", "prj_b1" };
+	static const char *users[] = { "usr_1", "usr_2" };
+	struct fixture *f = *state;
+	unsigned seed = 12;
+	char id[16];
+	int i, next = 8;
+
+	seed_jobs(f->db);
+	for (i = 1; i < 4; i++)
+		add_org_project(f->db, orgs[i], prjs[i]);
+	assert_stored_matches(f->db);
+	for (i = 0; i < 2000; i++) {
+		int k = rand_r(&seed) % (next - 1) + 1, op = rand_r(&seed) % 12, p;
+
+		snprintf(id, sizeof(id), "job_%03d", k);
+		if (k < 8)
+			snprintf(id, sizeof(id), "job_%02d", k);
+		if (op == 11)
+			assert_int_equal(hpcnet_db_begin(f->db), 0);
+		if (op < 4) {
+			assert_true(hpcnet_db_exec(f->db, "UPDATE jobs SET stdout_bytes = stdout_bytes + ?"
+						   " WHERE id = ?", "it", (int64_t)(rand_r(&seed) % 5000),
+						   id) >= 0);
+		} else if (op == 4) {
+			assert_true(hpcnet_db_exec(f->db, "UPDATE jobs SET stderr_bytes = ?, input_bytes = ?"
+						   " WHERE id = ?", "iit", (int64_t)(rand_r(&seed) % 3000),
+						   (int64_t)(rand_r(&seed) % 100), id) >= 0);
+		} else if (op == 5 || op == 6) {
+			p = rand_r(&seed) % 4;
+			assert_true(hpcnet_db_exec(f->db, "UPDATE jobs SET project_id = ?, org_id = ?"
+						   " WHERE id = ?", "ttt", prjs[p], orgs[p], id) >= 0);
+		} else if (op == 7) {
+			assert_true(hpcnet_db_exec(f->db, "UPDATE jobs SET user_id = ?, stdout_bytes = ?"
+						   " WHERE id = ?", "tit", users[rand_r(&seed) % 2],
+						   (int64_t)(rand_r(&seed) % 700), id) >= 0);
+		} else if (op == 8 || op == 9) {
+			struct hpcnet_job_row j = {
+				.id = id, .user_id = users[rand_r(&seed) % 2], .name = "j",
+				.script = "echo", .env_json = "{}", .files_json = "[]", .cores = 1,
+				.walltime_seconds = 60, .submitted_at = 3000 + i,
+			};
+
+			p = rand_r(&seed) % 4;
+			j.project_id = prjs[p];
+			j.org_id = orgs[p];
+			snprintf(id, sizeof(id), "job_%03d", next++);
+			assert_int_equal(hpcnet_store_job_insert(f->db, &j), 0);
+		} else if (op == 10) {
+			assert_true(hpcnet_db_exec(f->db, "DELETE FROM job_events WHERE job_id = ?", "t",
+						   id) >= 0);
+			assert_true(hpcnet_db_exec(f->db, "DELETE FROM jobs WHERE id = ?", "t", id) >= 0);
+		} else {
+			assert_true(hpcnet_db_exec(f->db, "UPDATE jobs SET stdout_bytes = 0, org_id = NULL,"
+						   " project_id = NULL WHERE id = ?", "t", id) >= 0);
+		}
+		if (op == 11)
+			hpcnet_db_rollback(f->db);
+		assert_stored_matches(f->db);
+	}
+	assert_true(count(f->db, "SELECT COUNT(*) FROM stored_bytes WHERE scope_kind = 'org'"
+			  " AND paid > 0", NULL) > 0);
+	assert_true(count(f->db, "SELECT COUNT(*) FROM jobs", NULL) > 7);
+}
+
+/* A hub upgraded from v11: its storage days stay its users' (they paid
+ * them), stored_bytes starts from the jobs, each user's metering goes on
+ * from their last sweep and an org's starts at the next. */
+static void test_migration_012_keeps_days_and_sums(void **state)
+{
+	struct fixture *f = *state;
+	struct hpcnet_job_row j = { .id = "job_p1", .user_id = "usr_1", .name = "j", .script = "echo",
+				    .env_json = "{}", .files_json = "[]", .cores = 1,
+				    .walltime_seconds = 60, .submitted_at = 3000,
+				    .project_id = "prj_a1", .org_id = "org_a" };
+
+	seed_jobs(f->db);
+	add_org_project(f->db, "org_a", "prj_a1");
+	assert_int_equal(hpcnet_store_job_insert(f->db, &j), 0);
+	assert_int_equal(hpcnet_db_exec(f->db, "UPDATE jobs SET stdout_bytes = 1000 WHERE id = ?",
+					"t", "job_p1"), 1);
+	assert_true(hpcnet_db_exec_script(f->db,
+		"DROP TRIGGER stored_bytes_insert; DROP TRIGGER stored_bytes_grow;"
+		" DROP TRIGGER stored_bytes_move; DROP TRIGGER stored_bytes_delete;"
+		" DROP VIEW stored_bytes_delta; DROP TABLE stored_bytes; DROP TABLE storage_days;"
+		" CREATE TABLE storage_days (user_id TEXT NOT NULL REFERENCES users(id),"
+		"  day TEXT NOT NULL, byte_seconds BIGINT NOT NULL DEFAULT 0, swept_at BIGINT NOT NULL,"
+		"  amount BIGINT NOT NULL DEFAULT 0, final INTEGER NOT NULL DEFAULT 0,"
+		"  PRIMARY KEY (user_id, day));"
+		" CREATE INDEX storage_days_open ON storage_days(final, day);"
+		" INSERT INTO storage_days VALUES ('usr_1', '2026-11-30', 500, 4000, 7, 1),"
+		"  ('usr_1', '2026-12-01', 90, 5000, 0, 0), ('usr_2', '2026-12-01', 80, 4500, 0, 0);"
+		" DELETE FROM schema_migrations WHERE version = 12") == 0);
+	/* output shipped while the hub ran v11: no trigger saw it */
+	assert_int_equal(hpcnet_db_exec(f->db, "UPDATE jobs SET stdout_bytes = 50 WHERE id = ?",
+					"t", "job_02"), 1);
+
+	assert_int_equal(reopen(f), 0);
+	assert_stored_matches(f->db);
+	assert_int_equal(count(f->db, "SELECT COUNT(*) FROM storage_days WHERE payer_kind = 'user'",
+			       NULL), 3);
+	assert_int_equal(count(f->db, "SELECT amount FROM storage_days WHERE payer_id = 'usr_1'"
+			       " AND day = '2026-11-30' AND cost = 7 AND final = 1", NULL), 7);
+	/* usr_1 goes on from their last sweep at their own share (not job_p1) */
+	assert_int_equal(count(f->db, "SELECT metered_at FROM stored_bytes WHERE scope_kind = 'user'"
+			       " AND scope_id = ? AND metered = paid", "usr_1"), 5000);
+	assert_int_equal(count(f->db, "SELECT COUNT(*) FROM stored_bytes WHERE scope_kind = 'org'"
+			       " AND scope_id = ? AND metered_at IS NULL AND paid > 1000", "org_a"), 1);
+	/* and the triggers keep it from here on */
+	assert_int_equal(hpcnet_db_exec(f->db, "UPDATE jobs SET stdout_bytes = 9 WHERE id = ?", "t",
+					"job_p1"), 1);
+	assert_stored_matches(f->db);
+}
+
 /* ---- idempotency ---- */
 
 static void test_idempotency_keys(void **state)
@@ -1260,6 +1417,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_job_load_per_center, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_center_load_matches_sum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_011_keeps_events_and_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stored_bytes_match_sum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_012_keeps_days_and_sums, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idempotency_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_append_semantics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_binary_reads_everywhere, setup, teardown),
