@@ -339,22 +339,18 @@ int hpcnet_store_usage_periods(struct hpcnet_db *db, const char *payer_kind,
 }
 
 /* One statement per scope column: the SQL never comes from input. */
-#define SCOPE_TOTAL(col) "SELECT COALESCE(SUM(r.billed_qty), 0) FROM usage_records r" \
-	" JOIN jobs j ON j.id = r.job_id WHERE " col " = ? AND r.resource = ? AND r.final = 1" \
-	" AND (? = '' OR r.model = ?) AND (? IS NULL OR r.period >= ?)"
-
 int hpcnet_store_usage_scope_total(struct hpcnet_db *db, const char *scope_kind,
 				   const char *scope_id, const char *resource, const char *model,
 				   const char *since_period, int64_t *out)
 {
-	static const char *q_user = SCOPE_TOTAL("j.user_id"), *q_project = SCOPE_TOTAL("j.project_id"),
-			  *q_org = SCOPE_TOTAL("j.org_id");
-	const char *q = strcmp(scope_kind, "org") == 0 ? q_org
-		: strcmp(scope_kind, "project") == 0 ? q_project : q_user;
-
+	/* Kept by triggers (migration 014): rows per model and month. */
 	*out = 0;
-	return done(hpcnet_db_get_int(db, out, q, "tttttt", scope_id, resource, model, model,
-				      since_period, since_period));
+	return done(hpcnet_db_get_int(db, out, "SELECT COALESCE(SUM(qty), 0) FROM usage_totals"
+				      " WHERE scope_kind = ? AND scope_id = ? AND resource = ?"
+				      " AND (? = '' OR model = ?) AND (? IS NULL OR period >= ?)",
+				      "ttttttt", strcmp(scope_kind, "org") == 0 ? "org"
+				      : strcmp(scope_kind, "project") == 0 ? "project" : "user",
+				      scope_id, resource, model, model, since_period, since_period));
 }
 
 int hpcnet_store_stored_bytes(struct hpcnet_db *db, const char *scope_kind, const char *scope_id,

@@ -19,7 +19,7 @@ extern const char hpcnet_migration_001[], hpcnet_migration_002[], hpcnet_migrati
 	hpcnet_migration_004[], hpcnet_migration_005[], hpcnet_migration_006[],
 	hpcnet_migration_007[], hpcnet_migration_008[], hpcnet_migration_009[],
 	hpcnet_migration_010[], hpcnet_migration_011[], hpcnet_migration_012[],
-	hpcnet_migration_013[];
+	hpcnet_migration_013[], hpcnet_migration_014[];
 
 static const struct {
 	int version;
@@ -38,9 +38,15 @@ static const struct {
 	{ .version = 11, .sql = hpcnet_migration_011 },
 	{ .version = 12, .sql = hpcnet_migration_012 },
 	{ .version = 13, .sql = hpcnet_migration_013 },
+	{ .version = 14, .sql = hpcnet_migration_014 },
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int hpcnet_store_migration_count(void)
+{
+	return NMIGRATIONS;
+}
 
 int hpcnet_store_migrate(struct hpcnet_db *db)
 {

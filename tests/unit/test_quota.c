@@ -258,6 +258,90 @@ static void test_tiers_across_jobs(void **state)
 	assert_int_equal(run_and_charge(f, &cfg, f->ann, 1000, "lost"), 0);
 }
 
+/* The slow sum migration 014's usage_totals replaces (the query the quota
+ * check ran before it). */
+static int64_t slow_total(struct fx *f, const char *col, const char *scope, const char *res,
+			  const char *model, const char *since)
+{
+	char *sql = hpcnet_xasprintf("SELECT COALESCE(SUM(r.billed_qty), 0) FROM usage_records r"
+				     " JOIN jobs j ON j.id = r.job_id WHERE j.%s = ? AND r.resource = ?"
+				     " AND r.final = 1 AND (? = '' OR r.model = ?)"
+				     " AND (? IS NULL OR r.period >= ?)", col);
+	int64_t v = -1;
+
+	assert_int_equal(hpcnet_db_get_int(f->db, &v, sql, "tttttt", scope, res, model, model, since,
+					   since), 1);
+	free(sql);
+	return v;
+}
+
+/* Whatever happens to usage records (interim, final, a final one restated
+ * or removed by hand, rolled back), the kept totals per user, project and
+ * org answer what the sum over the records answers, for every resource,
+ * model and starting month. */
+static void test_usage_totals_match_the_records(void **state)
+{
+	static const char *res[] = { "core", "gpu" }, *models[] = { "", "a100", "h100" };
+	static const char *months[] = { "2026-10", "2026-11", "2026-12" };
+	struct fx *f = *state;
+	char jobs[12][HPCNET_ID_LEN];
+	unsigned seed = 14;
+	int i, k;
+
+	for (i = 0; i < 12; i++)
+		job(f, i % 2 ? f->ann : f->bob, 1, 60, i % 3 == 0, jobs[i]);
+	for (i = 0; i < 1500; i++) {
+		int j = rand_r(&seed) % 12, op = rand_r(&seed) % 8;
+		const char *r = res[rand_r(&seed) % 2], *m = models[rand_r(&seed) % 3];
+		struct hpcnet_usage_put u = {
+			.job_id = jobs[j], .resource = r, .model = m, .center_id = f->center,
+			.user_id = j % 2 ? f->ann : f->bob, .payer_kind = j % 3 == 0 ? "org" : "user",
+			.payer_id = j % 3 == 0 ? f->org : (j % 2 ? f->ann : f->bob), .currency = "CNY",
+			.period = months[rand_r(&seed) % 3], .day = "2026-11-05",
+			.center_qty = HPCNET_DB_NULL, .hub_qty = HPCNET_DB_NULL,
+			.billed_qty = rand_r(&seed) % 10000, .final = rand_r(&seed) % 2, .now = i,
+		};
+
+		if (op == 7)
+			assert_int_equal(hpcnet_db_begin(f->db), 0);
+		if (op < 5 || op == 7)
+			assert_int_equal(hpcnet_store_usage_put(f->db, &u), 0);
+		else if (op == 5) { /* a correction by hand: every column the totals use */
+			int rc = hpcnet_db_exec(f->db, "UPDATE usage_records SET billed_qty = ?,"
+						" period = ?, model = ? WHERE job_id = ? AND resource = ?",
+						"itttt", (int64_t)(rand_r(&seed) % 500),
+						months[rand_r(&seed) % 3], m, jobs[j], r);
+
+			assert_true(rc >= 0 || rc == HPCNET_EEXIST); /* that model is there already */
+		}
+		else
+			assert_true(hpcnet_db_exec(f->db, "DELETE FROM usage_records WHERE job_id = ?"
+						   " AND resource = ?", "tt", jobs[j], r) >= 0);
+		if (op == 7)
+			hpcnet_db_rollback(f->db);
+		if (i % 50)
+			continue;
+		for (k = 0; k < 2 * 3 * 4; k++) {
+			const char *rr = res[k % 2], *mm = models[k / 2 % 3];
+			const char *since = k / 6 < 3 ? months[k / 6] : NULL;
+			int64_t got = -1;
+
+			assert_int_equal(hpcnet_store_usage_scope_total(f->db, "user", f->ann, rr, mm,
+									since, &got), 0);
+			assert_int_equal(got, slow_total(f, "user_id", f->ann, rr, mm, since));
+			assert_int_equal(hpcnet_store_usage_scope_total(f->db, "user", f->bob, rr, mm,
+									since, &got), 0);
+			assert_int_equal(got, slow_total(f, "user_id", f->bob, rr, mm, since));
+			assert_int_equal(hpcnet_store_usage_scope_total(f->db, "project", f->proj, rr,
+									mm, since, &got), 0);
+			assert_int_equal(got, slow_total(f, "project_id", f->proj, rr, mm, since));
+			assert_int_equal(hpcnet_store_usage_scope_total(f->db, "org", f->org, rr, mm,
+									since, &got), 0);
+			assert_int_equal(got, slow_total(f, "org_id", f->org, rr, mm, since));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +351,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_project_and_org_scopes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soft_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tiers_across_jobs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_usage_totals_match_the_records, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

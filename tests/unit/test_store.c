@@ -26,7 +26,7 @@
 #include "hub/store/store.h"
 
 #define GIB (1024LL * 1024 * 1024)
-#define NMIGRATIONS 13 /* hub/store/migrations/ */
+#define NMIGRATIONS hpcnet_store_migration_count()
 #define FAR_FUTURE 4102444800000LL /* 2100-01-01 */
 
 struct fixture {
