@@ -309,8 +309,9 @@ static int settle_late(struct hpcnet_db *db, const struct hpcnet_billing_cfg *cf
 
 	snprintf(key, sizeof(key), "charge:%s:late", job_id);
 	snprintf(first, sizeof(first), "charge:%s", job_id);
-	if (iv(hold, "cost") > 0)
-		return 0; /* settled late before (a lost job's own settle costs 0) */
+	if (json_is_integer(json_object_get(hold, "late_settled_at")) || iv(hold, "cost") > 0)
+		return 0; /* settled late before, even for nothing (a lost job's own
+			   * settle costs 0; a cost without the mark predates it) */
 	rc = tx_is(db, key, NULL);
 	if (rc != 0)
 		return rc < 0 ? rc : 0; /* charged late before */

@@ -144,7 +144,7 @@ int hpcnet_store_hold_get(struct hpcnet_db *db, const char *job_id, json_t **out
 {
 	return found(hpcnet_db_get_json(db, out, "SELECT job_id, payer_kind, payer_id, currency,"
 					" amount, basis, priced_at, status, cost, charged, created_at,"
-					" settled_at FROM holds WHERE job_id = ?", "t", job_id));
+					" settled_at, late_settled_at FROM holds WHERE job_id = ?", "t", job_id));
 }
 
 int hpcnet_store_hold_settle(struct hpcnet_db *db, const char *job_id, int64_t cost,
@@ -158,9 +158,9 @@ int hpcnet_store_hold_settle(struct hpcnet_db *db, const char *job_id, int64_t c
 int hpcnet_store_hold_recharge(struct hpcnet_db *db, const char *job_id, int64_t cost,
 				int64_t charged, int64_t now)
 {
-	return hpcnet_db_exec(db, "UPDATE holds SET cost = ?, charged = ?, settled_at = ?"
-			      " WHERE job_id = ? AND status = 'charged'", "iiit", cost, charged, now,
-			      job_id);
+	return hpcnet_db_exec(db, "UPDATE holds SET cost = ?, charged = ?, settled_at = ?,"
+			      " late_settled_at = ? WHERE job_id = ? AND status = 'charged'", "iiiit",
+			      cost, charged, now, now, job_id);
 }
 
 int hpcnet_store_hold_unsettled(struct hpcnet_db *db, int64_t limit, json_t **out)

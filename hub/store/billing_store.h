@@ -60,7 +60,7 @@ int hpcnet_store_hold_get(struct hpcnet_db *db, const char *job_id, json_t **out
 int hpcnet_store_hold_settle(struct hpcnet_db *db, const char *job_id, int64_t cost,
 			     int64_t charged, int64_t now);
 /* A charged hold's figures after a late correction (billing.c,
- * settle_late). */
+ * settle_late), marked late-settled so no re-send settles it again. */
 int hpcnet_store_hold_recharge(struct hpcnet_db *db, const char *job_id, int64_t cost,
 				int64_t charged, int64_t now);
 /* [{job_id}] of held holds whose job has ended. */
