@@ -307,7 +307,22 @@ static int aud_ok(json_t *aud, const char *want)
 	return 0;
 }
 
-/* iss, aud, exp, nbf, iat, sub. 0 or HPCNET_EAUTH with why. */
+/* The authorized party (OpenID Connect Core 3.1.3.7): a token naming
+ * several audiences must say which one it was issued to, and that party,
+ * when named, must be this hub; else a token issued to another client that
+ * merely lists this hub among its audiences would sign in here. */
+static int azp_ok(const struct hpcnet_oidc_cfg *cfg, json_t *c)
+{
+	json_t *aud = json_object_get(c, "aud");
+	const char *azp = json_string_value(json_object_get(c, "azp"));
+
+	if (!azp)
+		return !json_is_array(aud) || json_array_size(aud) <= 1;
+	return strcmp(azp, cfg->audience) == 0 ||
+	       (cfg->client_id && strcmp(azp, cfg->client_id) == 0);
+}
+
+/* iss, aud, azp, exp, nbf, iat, sub. 0 or HPCNET_EAUTH with why. */
 static int claims_ok(const struct hpcnet_oidc_cfg *cfg, json_t *c, int64_t now, char *why,
 		     size_t len)
 {
@@ -322,6 +337,9 @@ static int claims_ok(const struct hpcnet_oidc_cfg *cfg, json_t *c, int64_t now, 
 	else if (!aud_ok(json_object_get(c, "aud"), cfg->audience) &&
 		 !aud_ok(json_object_get(c, "aud"), cfg->client_id))
 		snprintf(why, len, "the ID token is not meant for this hub (aud)");
+	else if (!azp_ok(cfg, c))
+		snprintf(why, len, "the ID token was issued to another client (azp), or names several"
+			 " audiences without saying which party it was issued to");
 	else if (!json_is_number(exp))
 		snprintf(why, len, "the ID token has no expiry (exp)");
 	else if (json_number_value(exp) + (double)cfg->leeway_s <= (double)now)

@@ -296,8 +296,14 @@ class OidcTest(ClusterTest):
 
     def test_wrong_audience_and_issuer(self):
         self.refused(self.idp.token("rsa1", self.idp.claims(aud="someone-else")), "aud")
-        r = self.exchange(self.idp.token("rsa1", self.idp.claims(aud=["x", AUD], sub="s-multi")))
+        r = self.exchange(self.idp.token("rsa1", self.idp.claims(aud=["x", AUD], azp=AUD,
+                                                                  sub="s-multi")))
         self.assertEqual(r.status, 201, r)
+        # several audiences and no authorized party, or another party: refused
+        self.refused(self.idp.token("rsa1", self.idp.claims(aud=["x", AUD], sub="s-multi")),
+                     "azp")
+        self.refused(self.idp.token("rsa1", self.idp.claims(aud=[AUD], azp="other-client")),
+                     "azp")
         self.refused(self.idp.token("rsa1", self.idp.claims(iss="https://evil.example")),
                      "issued by")
 
