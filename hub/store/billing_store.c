@@ -460,23 +460,16 @@ int hpcnet_store_quota_delete(struct hpcnet_db *db, const char *id)
 	return hpcnet_db_exec(db, "DELETE FROM quotas WHERE id = ?", "t", id);
 }
 
-#define ACTIVE(col, placed) "SELECT COUNT(*) AS jobs," \
-	" COALESCE(SUM(cores * walltime_seconds), 0) AS core_seconds," \
-	" COALESCE(SUM(CASE WHEN ? = '' OR gpu_model = ? THEN gpus * walltime_seconds" \
-	" ELSE 0 END), 0) AS gpu_seconds FROM jobs WHERE " col " = ?" \
-	" AND state NOT IN ('succeeded', 'failed', 'cancelled', 'lost')" placed
-
 int hpcnet_store_quota_active(struct hpcnet_db *db, const char *scope_kind, const char *scope_id,
 			      const char *gpu_model, int placed_only, json_t **out)
 {
-	static const char *q[2][3] = {
-		{ ACTIVE("user_id", ""), ACTIVE("project_id", ""), ACTIVE("org_id", "") },
-		{ ACTIVE("user_id", " AND center_id IS NOT NULL"),
-		  ACTIVE("project_id", " AND center_id IS NOT NULL"),
-		  ACTIVE("org_id", " AND center_id IS NOT NULL") },
-	};
-	int k = strcmp(scope_kind, "org") == 0 ? 2 : strcmp(scope_kind, "project") == 0 ? 1 : 0;
-
-	return found(hpcnet_db_get_json(db, out, q[placed_only != 0][k], "ttt", gpu_model, gpu_model,
-					scope_id));
+	/* Kept by triggers (migration 016): rows per placed-or-not and model. */
+	return found(hpcnet_db_get_json(db, out,
+		"SELECT COALESCE(SUM(jobs), 0) AS jobs, COALESCE(SUM(core_seconds), 0) AS core_seconds,"
+		" COALESCE(SUM(CASE WHEN ? = '' OR gpu_model = ? THEN gpu_seconds ELSE 0 END), 0)"
+		" AS gpu_seconds FROM scope_active WHERE scope_kind = ? AND scope_id = ?"
+		" AND placed >= ?", "tttti", gpu_model, gpu_model,
+		strcmp(scope_kind, "org") == 0 ? "org" : strcmp(scope_kind, "project") == 0 ? "project"
+		: "user", scope_id, (int64_t)(placed_only != 0)));
 }
+

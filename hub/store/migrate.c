@@ -19,7 +19,8 @@ extern const char hpcnet_migration_001[], hpcnet_migration_002[], hpcnet_migrati
 	hpcnet_migration_004[], hpcnet_migration_005[], hpcnet_migration_006[],
 	hpcnet_migration_007[], hpcnet_migration_008[], hpcnet_migration_009[],
 	hpcnet_migration_010[], hpcnet_migration_011[], hpcnet_migration_012[],
-	hpcnet_migration_013[], hpcnet_migration_014[], hpcnet_migration_015[];
+	hpcnet_migration_013[], hpcnet_migration_014[], hpcnet_migration_015[],
+	hpcnet_migration_016[];
 
 static const struct {
 	int version;
@@ -40,6 +41,7 @@ static const struct {
 	{ .version = 13, .sql = hpcnet_migration_013 },
 	{ .version = 14, .sql = hpcnet_migration_014 },
 	{ .version = 15, .sql = hpcnet_migration_015 },
+	{ .version = 16, .sql = hpcnet_migration_016 },
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -342,6 +342,103 @@ static void test_usage_totals_match_the_records(void **state)
 	}
 }
 
+/* The slow sum migration 016's scope_active replaces (the query the quota
+ * check ran before it), as "jobs,core_seconds,gpu_seconds". */
+static void slow_active(struct fx *f, const char *col, const char *scope, const char *model,
+			int placed, char *out, size_t len)
+{
+	char *sql = hpcnet_xasprintf("SELECT COUNT(*) AS jobs, COALESCE(SUM(cores * walltime_seconds),"
+				     " 0) AS core_seconds, COALESCE(SUM(CASE WHEN ? = '' OR gpu_model = ?"
+				     " THEN gpus * walltime_seconds ELSE 0 END), 0) AS gpu_seconds FROM"
+				     " jobs WHERE %s = ? AND state NOT IN ('succeeded', 'failed',"
+				     " 'cancelled', 'lost')%s", col, placed ? " AND center_id IS NOT NULL"
+				     : "");
+	json_t *rows = NULL, *r;
+
+	assert_int_equal(hpcnet_db_list_json(f->db, &rows, sql, "ttt", model, model, scope), 0);
+	r = json_array_get(rows, 0);
+	snprintf(out, len, "%lld,%lld,%lld", (long long)json_integer_value(json_object_get(r, "jobs")),
+		 (long long)json_integer_value(json_object_get(r, "core_seconds")),
+		 (long long)json_integer_value(json_object_get(r, "gpu_seconds")));
+	json_decref(rows);
+	free(sql);
+}
+
+static void kept_active(struct fx *f, const char *kind, const char *scope, const char *model,
+			int placed, char *out, size_t len)
+{
+	json_t *r = NULL;
+
+	assert_int_equal(hpcnet_store_quota_active(f->db, kind, scope, model, placed, &r), 0);
+	snprintf(out, len, "%lld,%lld,%lld", (long long)json_integer_value(json_object_get(r, "jobs")),
+		 (long long)json_integer_value(json_object_get(r, "core_seconds")),
+		 (long long)json_integer_value(json_object_get(r, "gpu_seconds")));
+	json_decref(r);
+}
+
+/* Whatever statement changes a job (state, placement, size, model, owner,
+ * project), the kept unfinished-job sums per user, project and org answer
+ * what the sum over the jobs answers, placed or not, any model or one. */
+static void test_active_sums_match_the_jobs(void **state)
+{
+	static const char *states[] = { "queued", "dispatched", "pending", "running", "held",
+					"succeeded", "failed", "cancelled", "lost" };
+	static const char *models[] = { "", "a100", "h100" };
+	struct fx *f = *state;
+	char jobs[16][HPCNET_ID_LEN], a[96], b[96];
+	unsigned seed = 16;
+	int i, k;
+
+	for (i = 0; i < 16; i++)
+		job(f, i % 2 ? f->ann : f->bob, i % 4 + 1, 60 * (i + 1), i % 3 == 0, jobs[i]);
+	for (i = 0; i < 1500; i++) {
+		const char *id = jobs[rand_r(&seed) % 16];
+		int op = rand_r(&seed) % 6;
+
+		if (op == 5)
+			assert_int_equal(hpcnet_db_begin(f->db), 0);
+		if (op < 2)
+			assert_true(hpcnet_db_exec(f->db, "UPDATE jobs SET state = ? WHERE id = ?", "tt",
+						   states[rand_r(&seed) % 9], id) >= 0);
+		else if (op == 2)
+			assert_true(hpcnet_db_exec(f->db, "UPDATE jobs SET center_id = ? WHERE id = ?",
+						   "tt", rand_r(&seed) % 2 ? f->center : NULL, id) >= 0);
+		else if (op == 3) /* one size at a time: each must count on its own */
+			assert_true(hpcnet_db_exec(f->db, (const char *[]){
+						   "UPDATE jobs SET cores = ? WHERE id = ?",
+						   "UPDATE jobs SET gpus = ? WHERE id = ?",
+						   "UPDATE jobs SET walltime_seconds = ? WHERE id = ?" }
+						   [rand_r(&seed) % 3], "it", (int64_t)(rand_r(&seed) % 8 + 1),
+						   id) >= 0);
+		else
+			assert_true(hpcnet_db_exec(f->db, "UPDATE jobs SET gpu_model = NULLIF(?, ''),"
+						   " project_id = ?, org_id = ? WHERE id = ?", "tttt",
+						   models[rand_r(&seed) % 3], rand_r(&seed) % 2 ? f->proj : NULL,
+						   rand_r(&seed) % 2 ? f->org : NULL, id) >= 0);
+		if (op == 5)
+			hpcnet_db_rollback(f->db);
+		if (i % 25)
+			continue;
+		for (k = 0; k < 3 * 2; k++) {
+			const char *m = models[k % 3];
+			int placed = k / 3;
+
+			slow_active(f, "user_id", f->ann, m, placed, a, sizeof(a));
+			kept_active(f, "user", f->ann, m, placed, b, sizeof(b));
+			assert_string_equal(b, a);
+			slow_active(f, "user_id", f->bob, m, placed, a, sizeof(a));
+			kept_active(f, "user", f->bob, m, placed, b, sizeof(b));
+			assert_string_equal(b, a);
+			slow_active(f, "project_id", f->proj, m, placed, a, sizeof(a));
+			kept_active(f, "project", f->proj, m, placed, b, sizeof(b));
+			assert_string_equal(b, a);
+			slow_active(f, "org_id", f->org, m, placed, a, sizeof(a));
+			kept_active(f, "org", f->org, m, placed, b, sizeof(b));
+			assert_string_equal(b, a);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +449,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_soft_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tiers_across_jobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usage_totals_match_the_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_active_sums_match_the_jobs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
