@@ -1117,7 +1117,8 @@ static void test_migration_012_keeps_days_and_sums(void **state)
 	assert_true(hpcnet_db_exec_script(f->db,
 		"DROP TRIGGER stored_bytes_insert; DROP TRIGGER stored_bytes_grow;"
 		" DROP TRIGGER stored_bytes_move; DROP TRIGGER stored_bytes_delete;"
-		" DROP VIEW stored_bytes_delta; DROP TABLE stored_bytes; DROP TABLE storage_days;"
+		" DROP VIEW stored_bytes_job_delta; DROP VIEW stored_bytes_delta; DROP TABLE stored_bytes;"
+		" DROP TABLE storage_days;"
 		" CREATE TABLE storage_days (user_id TEXT NOT NULL REFERENCES users(id),"
 		"  day TEXT NOT NULL, byte_seconds BIGINT NOT NULL DEFAULT 0, swept_at BIGINT NOT NULL,"
 		"  amount BIGINT NOT NULL DEFAULT 0, final INTEGER NOT NULL DEFAULT 0,"

@@ -84,33 +84,31 @@ BEGIN
 END;
 
 -- A job's bytes count for its user (paid when it has no org), its project
--- and its org (paid). A new job adds them; a deleted one takes them back.
-CREATE TRIGGER stored_bytes_insert AFTER INSERT ON jobs
+-- and its org (paid). One job's change (bytes negative to take it out) is a
+-- row of this view, spread over its scopes; every trigger below writes one
+-- (or, to move a job, two).
+CREATE VIEW stored_bytes_job_delta AS
+	SELECT user_id, project_id, org_id, input_bytes + stdout_bytes + stderr_bytes AS bytes
+	FROM jobs;
+CREATE TRIGGER stored_bytes_job_add INSTEAD OF INSERT ON stored_bytes_job_delta
 BEGIN
 	INSERT INTO stored_bytes_delta
-	SELECT 'user', NEW.user_id, NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes,
-		CASE WHEN NEW.org_id IS NULL
-		THEN NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes ELSE 0 END
-	UNION ALL SELECT 'project', NEW.project_id,
-		NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes, 0
-	WHERE NEW.project_id IS NOT NULL
-	UNION ALL SELECT 'org', NEW.org_id, NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes,
-		NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes
-	WHERE NEW.org_id IS NOT NULL;
+	SELECT 'user', NEW.user_id, NEW.bytes, CASE WHEN NEW.org_id IS NULL THEN NEW.bytes ELSE 0 END
+	UNION ALL SELECT 'project', NEW.project_id, NEW.bytes, 0 WHERE NEW.project_id IS NOT NULL
+	UNION ALL SELECT 'org', NEW.org_id, NEW.bytes, NEW.bytes WHERE NEW.org_id IS NOT NULL;
+END;
+
+-- A new job adds its bytes; a deleted one takes them back.
+CREATE TRIGGER stored_bytes_insert AFTER INSERT ON jobs
+BEGIN
+	INSERT INTO stored_bytes_job_delta VALUES (NEW.user_id, NEW.project_id, NEW.org_id,
+		NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes);
 END;
 
 CREATE TRIGGER stored_bytes_delete AFTER DELETE ON jobs
 BEGIN
-	INSERT INTO stored_bytes_delta
-	SELECT 'user', OLD.user_id, -(OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes),
-		CASE WHEN OLD.org_id IS NULL
-		THEN -(OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes) ELSE 0 END
-	UNION ALL SELECT 'project', OLD.project_id,
-		-(OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes), 0
-	WHERE OLD.project_id IS NOT NULL
-	UNION ALL SELECT 'org', OLD.org_id, -(OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes),
-		-(OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes)
-	WHERE OLD.org_id IS NOT NULL;
+	INSERT INTO stored_bytes_job_delta VALUES (OLD.user_id, OLD.project_id, OLD.org_id,
+		-(OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes));
 END;
 
 -- The common change, output growing (every chunk): the same scopes, one
@@ -122,18 +120,9 @@ WHEN OLD.user_id = NEW.user_id AND OLD.project_id IS NEW.project_id
 	AND OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes
 		!= NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes
 BEGIN
-	INSERT INTO stored_bytes_delta
-	SELECT 'user', NEW.user_id, d, CASE WHEN NEW.org_id IS NULL THEN d ELSE 0 END
-	FROM (SELECT (NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes)
-		- (OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes) AS d) x
-	UNION ALL SELECT 'project', NEW.project_id, d, 0
-	FROM (SELECT (NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes)
-		- (OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes) AS d) x
-	WHERE NEW.project_id IS NOT NULL
-	UNION ALL SELECT 'org', NEW.org_id, d, d
-	FROM (SELECT (NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes)
-		- (OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes) AS d) x
-	WHERE NEW.org_id IS NOT NULL;
+	INSERT INTO stored_bytes_job_delta VALUES (NEW.user_id, NEW.project_id, NEW.org_id,
+		(NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes)
+		- (OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes));
 END;
 
 -- A job moved to another user, project or org (rare): out of the old
@@ -143,24 +132,8 @@ CREATE TRIGGER stored_bytes_move AFTER UPDATE OF input_bytes, stdout_bytes, stde
 WHEN NOT (OLD.user_id = NEW.user_id AND OLD.project_id IS NEW.project_id
 	AND OLD.org_id IS NEW.org_id)
 BEGIN
-	INSERT INTO stored_bytes_delta
-	SELECT 'user', OLD.user_id, -(OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes),
-		CASE WHEN OLD.org_id IS NULL
-		THEN -(OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes) ELSE 0 END
-	UNION ALL SELECT 'project', OLD.project_id,
-		-(OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes), 0
-	WHERE OLD.project_id IS NOT NULL
-	UNION ALL SELECT 'org', OLD.org_id, -(OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes),
-		-(OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes)
-	WHERE OLD.org_id IS NOT NULL;
-	INSERT INTO stored_bytes_delta
-	SELECT 'user', NEW.user_id, NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes,
-		CASE WHEN NEW.org_id IS NULL
-		THEN NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes ELSE 0 END
-	UNION ALL SELECT 'project', NEW.project_id,
-		NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes, 0
-	WHERE NEW.project_id IS NOT NULL
-	UNION ALL SELECT 'org', NEW.org_id, NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes,
-		NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes
-	WHERE NEW.org_id IS NOT NULL;
+	INSERT INTO stored_bytes_job_delta VALUES (OLD.user_id, OLD.project_id, OLD.org_id,
+		-(OLD.input_bytes + OLD.stdout_bytes + OLD.stderr_bytes));
+	INSERT INTO stored_bytes_job_delta VALUES (NEW.user_id, NEW.project_id, NEW.org_id,
+		NEW.input_bytes + NEW.stdout_bytes + NEW.stderr_bytes);
 END;
