@@ -119,16 +119,18 @@ static void await_sync(struct hpcnet_writer *w, struct hpcnet_db *db, uint64_t b
  * flushed keeps the transaction open and runs what arrives meanwhile (it
  * could not be durable sooner anyway: the disk is busy). It commits when
  * the disk is free or the batch is full. Returns the last write of the
- * batch; *committed says whether the commit worked.
+ * batch; *db is the connection it ran on (the caller flushes the log
+ * through it and releases it), *committed whether the commit worked.
  */
-static struct wreq *lead_batch(struct hpcnet_writer *w, struct hpcnet_db *db, struct wreq *me,
+static struct wreq *lead_batch(struct hpcnet_writer *w, struct wreq *me, struct hpcnet_db **db,
 			       int *committed)
 {
 	struct wreq *last = NULL, *from, *to;
 	int n = 0, k, rc;
 
 	pthread_mutex_unlock(&w->lock);
-	rc = hpcnet_db_begin_unsynced(db);
+	*db = hpcnet_store_acquire(w->store);
+	rc = hpcnet_db_begin_unsynced(*db);
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		from = last ? last->next : me;
@@ -136,7 +138,7 @@ static struct wreq *lead_batch(struct hpcnet_writer *w, struct hpcnet_db *db, st
 			for (k = 1, to = from; to->next && n + k < MAX_BATCH; to = to->next)
 				k++;
 			pthread_mutex_unlock(&w->lock);
-			run_writes(db, from, k, &rc);
+			run_writes(*db, from, k, &rc);
 			pthread_mutex_lock(&w->lock);
 			n += k;
 			last = to;
@@ -150,9 +152,9 @@ static struct wreq *lead_batch(struct hpcnet_writer *w, struct hpcnet_db *db, st
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (rc == 0)
-		rc = hpcnet_db_commit(db);
+		rc = hpcnet_db_commit(*db);
 	else
-		hpcnet_db_rollback(db);
+		hpcnet_db_rollback(*db);
 	if (rc < 0) {
 		hpcnet_error("group commit of %d write(s) failed; none was acknowledged", n);
 		for (from = me; ; from = from->next) {
@@ -169,7 +171,7 @@ static struct wreq *lead_batch(struct hpcnet_writer *w, struct hpcnet_db *db, st
 int hpcnet_store_write_via(struct hpcnet_writer *w, hpcnet_write_fn fn, void *arg)
 {
 	struct wreq me = { .fn = fn, .arg = arg }, *r, *last;
-	struct hpcnet_db *db;
+	struct hpcnet_db *db = NULL;
 	int committed;
 
 	pthread_cond_init(&me.cv, NULL);
@@ -184,15 +186,9 @@ int hpcnet_store_write_via(struct hpcnet_writer *w, hpcnet_write_fn fn, void *ar
 	/* The front of the queue leads; everyone else waits to be done. */
 	while (!me.done && w->head != &me)
 		pthread_cond_wait(&me.cv, &w->lock);
-	if (me.done) {
-		pthread_mutex_unlock(&w->lock);
-		pthread_cond_destroy(&me.cv);
-		return me.rc;
-	}
-	pthread_mutex_unlock(&w->lock);
-	db = hpcnet_store_acquire(w->store);
-	pthread_mutex_lock(&w->lock);
-	last = lead_batch(w, db, &me, &committed);
+	if (me.done)
+		goto out;
+	last = lead_batch(w, &me, &db, &committed);
 
 	/* The next in line leads the next batch now, while this one's log is
 	 * flushed: its writes run during our fdatasync instead of after it. */
@@ -213,8 +209,9 @@ int hpcnet_store_write_via(struct hpcnet_writer *w, hpcnet_write_fn fn, void *ar
 			break;
 		r = next;
 	}
+out:
 	pthread_mutex_unlock(&w->lock);
-	hpcnet_store_release(w->store, db);
+	hpcnet_store_release(w->store, db); /* NULL when another led */
 	pthread_cond_destroy(&me.cv);
 	return me.rc;
 }
