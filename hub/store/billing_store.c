@@ -338,7 +338,14 @@ int hpcnet_store_usage_periods(struct hpcnet_db *db, const char *payer_kind,
 		currency, payer_kind, payer_id);
 }
 
-/* One statement per scope column: the SQL never comes from input. */
+/* The scope_kind key of the kept sums (usage_totals, stored_bytes,
+ * scope_active): an org or a project, else the user. */
+static const char *scope_key(const char *scope_kind)
+{
+	return strcmp(scope_kind, "org") == 0 ? "org"
+		: strcmp(scope_kind, "project") == 0 ? "project" : "user";
+}
+
 int hpcnet_store_usage_scope_total(struct hpcnet_db *db, const char *scope_kind,
 				   const char *scope_id, const char *resource, const char *model,
 				   const char *since_period, int64_t *out)
@@ -348,9 +355,7 @@ int hpcnet_store_usage_scope_total(struct hpcnet_db *db, const char *scope_kind,
 	return done(hpcnet_db_get_int(db, out, "SELECT COALESCE(SUM(qty), 0) FROM usage_totals"
 				      " WHERE scope_kind = ? AND scope_id = ? AND resource = ?"
 				      " AND (? = '' OR model = ?) AND (? IS NULL OR period >= ?)",
-				      "ttttttt", strcmp(scope_kind, "org") == 0 ? "org"
-				      : strcmp(scope_kind, "project") == 0 ? "project" : "user",
-				      scope_id, resource, model, model, since_period, since_period));
+				      "ttttttt", scope_key(scope_kind), scope_id, resource, model, model, since_period, since_period));
 }
 
 int hpcnet_store_stored_bytes(struct hpcnet_db *db, const char *scope_kind, const char *scope_id,
@@ -360,8 +365,7 @@ int hpcnet_store_stored_bytes(struct hpcnet_db *db, const char *scope_kind, cons
 	*out = 0;
 	return done(hpcnet_db_get_int(db, out, "SELECT bytes FROM stored_bytes"
 					       " WHERE scope_kind = ? AND scope_id = ?", "tt",
-				      strcmp(scope_kind, "org") == 0 || strcmp(scope_kind, "project") == 0
-					      ? scope_kind : "user", scope_id));
+				      scope_key(scope_kind), scope_id));
 }
 
 int hpcnet_store_quota_put(struct hpcnet_db *db, const char *id, const char *scope_kind,
@@ -468,8 +472,7 @@ int hpcnet_store_quota_active(struct hpcnet_db *db, const char *scope_kind, cons
 		"SELECT COALESCE(SUM(jobs), 0) AS jobs, COALESCE(SUM(core_seconds), 0) AS core_seconds,"
 		" COALESCE(SUM(CASE WHEN ? = '' OR gpu_model = ? THEN gpu_seconds ELSE 0 END), 0)"
 		" AS gpu_seconds FROM scope_active WHERE scope_kind = ? AND scope_id = ?"
-		" AND placed >= ?", "tttti", gpu_model, gpu_model,
-		strcmp(scope_kind, "org") == 0 ? "org" : strcmp(scope_kind, "project") == 0 ? "project"
-		: "user", scope_id, (int64_t)(placed_only != 0)));
+		" AND placed >= ?", "tttti", gpu_model, gpu_model, scope_key(scope_kind), scope_id,
+		(int64_t)(placed_only != 0)));
 }
 
