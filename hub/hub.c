@@ -108,18 +108,19 @@ static int load_tls(struct hpcnet_hub *hub, const char *cert, const char *key)
 
 	if (rc < 0) {
 		fprintf(stderr, "hpcnet hub: cannot read --tls-cert %s: %s\n", cert, strerror(-rc));
-		return rc;
+		goto fail;
 	}
 	rc = hpcnet_fs_read(key, 1 << 20, &hub->tls_key, &len);
 	if (rc < 0) {
 		fprintf(stderr, "hpcnet hub: cannot read --tls-key %s: %s\n", key, strerror(-rc));
-		return rc;
+		goto fail;
 	}
 	if (!strstr(hub->tls_cert, "-----BEGIN CERTIFICATE-----") ||
 	    !strstr(hub->tls_key, "PRIVATE KEY-----")) {
 		fprintf(stderr, "hpcnet hub: --tls-cert must be a PEM certificate (chain) and"
 				" --tls-key its PEM private key\n");
-		return HPCNET_EINVAL;
+		rc = HPCNET_EINVAL;
+		goto fail;
 	}
 	/* Say so, once: anyone on the machine who can read it can be the hub. */
 	if (stat(key, &st) == 0 && (st.st_mode & 0077))
@@ -127,6 +128,19 @@ static int load_tls(struct hpcnet_hub *hub, const char *cert, const char *key)
 				" (chmod 600 it)\n", key);
 	hub->secure_cookies = 1;
 	return 0;
+fail:
+	free(hub->tls_cert);
+	free(hub->tls_key);
+	hub->tls_cert = hub->tls_key = NULL;
+	return rc;
+}
+
+/* The OIDC client secret, wiped before its memory goes back. */
+static void forget_secret(char *secret)
+{
+	if (secret)
+		memset(secret, 0, strlen(secret));
+	free(secret);
 }
 
 /* Long options without a short letter. */
@@ -317,20 +331,13 @@ int hpcnet_hub_main(int argc, char **argv)
 	}
 	/* last of the argument checks: nothing to free on the returns above */
 	if (tls_cert && load_tls(&hub, tls_cert, tls_key) < 0) {
-		free(hub.tls_cert);
-		free(hub.tls_key);
-		if (secret)
-			memset(secret, 0, strlen(secret));
-		free(secret);
+		forget_secret(secret);
 		return 2;
 	}
 	oidc.client_secret = secret;
 	if (oidc.issuer)
 		hub.oidc = hpcnet_oidc_new(&oidc);
-	if (secret) {
-		memset(secret, 0, strlen(secret));
-		free(secret);
-	}
+	forget_secret(secret);
 	hpcnet_log_init("hub", lvl);
 	if (hpcnet_crypto_init() < 0) {
 		hpcnet_error("libsodium failed to initialise");
