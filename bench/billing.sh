@@ -17,8 +17,7 @@ bin=${HPCNET_BIN:-build/hpcnet}
 need wrk wrk
 bench_build
 
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+bench_tmp
 bench_hub
 auth="Authorization: Bearer $admin"
 bench_center sink none --cores 1000000 --mem 1P

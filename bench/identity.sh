@@ -15,8 +15,7 @@ bin=${HPCNET_BIN:-build/hpcnet}
 need wrk wrk
 bench_build
 
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+bench_tmp
 bench_hub
 
 call() { # METHOD PATH TOKEN [BODY] -> the answer's JSON

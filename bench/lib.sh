@@ -2,12 +2,17 @@
 # What every bench script does before it measures: the tools it needs, a
 # hub on a fresh SQLite file in $tmp, the admin's token, and centers whose
 # agents joined. Sourced from the repository's root after `bin` (the hpcnet
-# binary) and `tmp` (a scratch dir the caller's EXIT trap removes) are set.
+# binary) is set; bench_tmp (or the caller) sets `tmp` before bench_hub.
 
 need() { # command, Debian package: installs it when root, else says how
 	command -v "$1" >/dev/null && return 0
 	[ "$(id -u)" -eq 0 ] && apt-get install -y -qq "$2" >/dev/null && command -v "$1" >/dev/null ||
 		{ echo "bench: needs $1 (apt-get install $2)" >&2; exit 1; }
+}
+
+bench_tmp() { # $tmp, a scratch dir removed at exit with the daemons started here
+	tmp=$(mktemp -d)
+	trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 }
 
 bench_build() { # builds hpcnet unless $bin is already there

@@ -6,8 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${HPCNET_BIN:-build/hpcnet}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 . bench/lib.sh
 bench_build
 for n in ${@:-0 10000 50000}; do

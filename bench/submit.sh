@@ -16,8 +16,7 @@ bin=${HPCNET_BIN:-build/hpcnet}
 need wrk wrk
 bench_build
 
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+bench_tmp
 bench_hub
 bench_center sink none --cores 1000000 --mem 1P
 bench_wait_online 1
