@@ -425,6 +425,11 @@ test("a new student creates an account and lands on the dashboard", async () => 
   await heading(p, zh["signup.title"]);
   await p.getByLabel(zh["signin.user"]).fill("erin");
   await p.getByLabel(zh["signin.password"], { exact: true }).fill("erin-password");
+  // A repeat that differs is caught before anything is sent.
+  await p.getByLabel(zh["account.again"]).fill("erin-passwort");
+  await p.getByRole("button", { name: zh["signup.submit"] }).click();
+  await p.getByRole("alert").filter({ hasText: zh["account.mismatch"] }).waitFor();
+  assert.equal(await p.evaluate(() => document.activeElement.name), "again");
   await p.getByLabel(zh["account.again"]).fill("erin-password");
   await p.getByRole("button", { name: zh["signup.submit"] }).click();
   await heading(p, zh["dash.title"]);

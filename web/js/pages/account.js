@@ -8,6 +8,7 @@ import { t, word, fmtTime } from "../i18n.js";
 import { currentUser } from "../session.js";
 import { errorBox } from "../router.js";
 import { toast } from "../shell.js";
+import { newPassword } from "../newpassword.js";
 
 export default {
   title: "account.title",
@@ -22,8 +23,7 @@ export default {
         h("dt", {}, t("account.orgs")), h("dd", {}, (u.orgs || []).map(o => o.name + " · " + word("orgrole", o.my_role || "member")).join(", ") || "—")));
     const msg = h("div", { "aria-live": "polite" });
     const old = h("input", { type: "password", name: "old", required: true, autocomplete: "current-password" });
-    const pw = h("input", { type: "password", name: "new", required: true, minlength: 8, autocomplete: "new-password" });
-    const again = h("input", { type: "password", name: "again", required: true, minlength: 8, autocomplete: "new-password" });
+    const { pw, again, matches } = newPassword("new");
     const form = h("form", { class: "card", "aria-labelledby": "acct-pw", novalidate: true }, h("h2", { id: "acct-pw" }, t("account.password")),
       h("div", { class: "grid4" }, field(t("account.old"), old), field(t("account.new"), pw, t("admin.users.password.hint")),
         field(t("account.again"), again)),
@@ -31,11 +31,7 @@ export default {
     form.addEventListener("submit", async ev => {
       ev.preventDefault();
       clear(msg);
-      if (pw.value !== again.value) {
-        clear(msg, h("p", { class: "alert error", role: "alert" }, t("account.mismatch")));
-        again.focus();
-        return;
-      }
+      if (!matches(msg)) return;
       try {
         const r = await api("POST", "/users/me/password", { old_password: old.value, new_password: pw.value });
         form.reset();

@@ -7,6 +7,7 @@ import { h, clear, field } from "../dom.js";
 import { t } from "../i18n.js";
 import { signIn, currentUser } from "../session.js";
 import { go, errorBox } from "../router.js";
+import { newPassword } from "../newpassword.js";
 
 export default {
   title: "signup.title",
@@ -15,8 +16,7 @@ export default {
     if (currentUser()) { go("#/"); return; }
     const name = h("input", { name: "name", required: true, maxlength: 63, autocomplete: "username",
       autocapitalize: "none", spellcheck: "false" });
-    const pw = h("input", { name: "password", type: "password", required: true, minlength: 8, autocomplete: "new-password" });
-    const again = h("input", { name: "again", type: "password", required: true, minlength: 8, autocomplete: "new-password" });
+    const { pw, again, matches } = newPassword("password");
     const invite = h("input", { name: "invite", autocomplete: "off", value: ctx.query.get("invite") || "" });
     const msg = h("div", { "aria-live": "assertive" });
     const btn = h("button", { type: "submit", class: "primary" }, t("signup.submit"));
@@ -28,11 +28,7 @@ export default {
     form.addEventListener("submit", async ev => {
       ev.preventDefault();
       clear(msg);
-      if (pw.value !== again.value) {
-        clear(msg, h("p", { class: "alert error", role: "alert" }, t("account.mismatch")));
-        again.focus();
-        return;
-      }
+      if (!matches(msg)) return;
       const body = { name: name.value.trim(), password: pw.value };
       if (invite.value.trim()) body.invite = invite.value.trim();
       btn.disabled = true;
